@@ -165,9 +165,14 @@ def _styled(func: Callable[..., Figure]) -> Callable[..., Figure]:
     return wrapper
 
 
-def save_figure(fig: Figure, name: str, directory: str | Path = "figures", *,
+FIGURES_DIR = Path(__file__).resolve().parent.parent / "figures"
+
+
+def save_figure(fig: Figure, name: str, directory: str | Path | None = None, *,
                 formats: Sequence[str] = ("png", "svg", "pdf"), dpi: int = 300) -> list[Path]:  # fmt: skip
     """Write ``<directory>/<name>.png`` (``dpi``, 300 by default), ``.svg`` and ``.pdf``; return the paths.
+
+    ``directory`` defaults to the repository's ``figures/`` folder, whatever the working directory.
 
     The folder is created if needed. Output is byte-identical on reruns: no creation dates (PDF
     ``CreationDate``, SVG ``Date``), a fixed ``svg.hashsalt`` for SVG ids, and the house style's embedded
@@ -184,7 +189,7 @@ def save_figure(fig: Figure, name: str, directory: str | Path = "figures", *,
     suffix = Path(name).suffix.lstrip(".").lower()
     if suffix in allowed:
         raise InputError(f"figure name {name!r} has an extension; give the name alone ('{Path(name).stem}')")
-    folder = Path(directory)
+    folder = Path(directory) if directory is not None else FIGURES_DIR
     folder.mkdir(parents=True, exist_ok=True)
     metadata = {"png": {"Software": None}, "svg": {"Date": None},
                 "pdf": {"CreationDate": None, "ModDate": None}}  # fmt: skip
