@@ -174,7 +174,7 @@ def _check_records(path: Path, schema, records, lines) -> pd.DataFrame:
     """Cell-level rules from the schema; returns a DataFrame with numbers as floats and blanks as NaN/''."""
     out = {c.name: [] for c in schema}
     for rec, line in zip(records, lines, strict=True):
-        extracted = rec.get("status", "extracted") == "extracted"
+        extracted = rec.get("status", "extracted").strip() == "extracted"
         for col in schema:
             value = rec[col.name].strip()
             where = f"{path} line {line}, column {col.name}"
@@ -215,7 +215,8 @@ def _row_rules(path: Path, df: pd.DataFrame) -> None:
     """Rules that involve several cells of a row."""
 
     def fail(i, column, value, rule):
-        raise DataError(f"{path} line {df['line'].iat[i]}, column {column}: {value} {rule}")
+        shown = f"{value:g}" if isinstance(value, float) else value
+        raise DataError(f"{path} line {df['line'].iat[i]}, column {column}: {shown} {rule}")
 
     for i in range(len(df)):
         row = df.iloc[i]
@@ -245,6 +246,14 @@ def _row_rules(path: Path, df: pd.DataFrame) -> None:
                     fail(i, est, row[est], f"lies above {hi} = {row[hi]:g}; the CI must contain the estimate")
         if pd.notna(row["estimate"]) and not row["contrast_direction"]:
             fail(i, "contrast_direction", "''", "is empty; a printed contrast needs its direction")
+        if pd.notna(row["estimate"]) and row["measure"] in ("", "none"):
+            fail(i, "measure", repr(row["measure"]), "does not name the printed contrast; use MD, OR, RR, RD or HR")
+        direction = row["contrast_direction"]
+        if direction and row["measure"] not in ("", "none"):
+            difference = row["measure"] in ("MD", "RD")
+            if difference != ("_minus_" in direction):
+                kind = "a difference (…_minus_…)" if difference else "a ratio (…_vs_…)"
+                fail(i, "contrast_direction", repr(direction), f"does not fit measure {row['measure']} ({kind})")
     first_line: dict[tuple, int] = {}
     for i, key in enumerate(zip(*(df[c].astype(str) for c in TRIALS_KEY), strict=True)):
         if key in first_line:
@@ -290,6 +299,7 @@ def load_claims(
         raise DataError(f"{path}: no such file")
     records, lines = _read_records(path, CLAIMS_SCHEMA)
     df = _check_records(path, CLAIMS_SCHEMA, records, lines)
+    trials_name = Path(trials).name if isinstance(trials, str | Path) else TRIALS_CSV.name
     if not isinstance(trials, pd.DataFrame):
         trials = load_trials(trials)
     known = set(trials["study"])
@@ -304,7 +314,7 @@ def load_claims(
         seen[cid] = line
         for key in filter(None, (k.strip() for k in df["studies"].iat[i].split(";"))):
             if key not in known:
-                raise DataError(f"{path} line {line}, column studies: {key!r} is not a study in {TRIALS_CSV.name}; "
+                raise DataError(f"{path} line {line}, column studies: {key!r} is not a study in {trials_name}; "
                                 "every key must match a study in the trials data")  # fmt: skip
         if not df["source_url"].iat[i] and df["verdict"].iat[i] != "unverifiable":
             raise DataError(f"{path} line {line}, column source_url: empty; a verdict other than 'unverifiable' "

@@ -161,11 +161,12 @@ class MetaRegResult:
 
     def __str__(self) -> str:
         stat = "F" if self.test == "knha" else "QM"
+        df = ", ".join(str(int(d)) for d in self.qm_df)
         return (
             f"Mixed-effects meta-regression ({self.method}), k = {self.k}\n"
             f"tau^2 (residual) = {self.tau2:.4f}, I^2 = {self.i2:.2f}%, R^2 = {self.r2:.2f}%\n"
             f"QE({self.qe_df}) = {self.qe:.4f}, p = {self.qe_pvalue:.4g}\n"
-            f"{stat}{self.qm_df} = {self.qm:.4f}, p = {self.qm_pvalue:.4g}\n\n"
+            f"{stat}({df}) = {self.qm:.4f}, p = {self.qm_pvalue:.4g}\n\n"
             + self.coefs.to_string(index=False, float_format=lambda x: f"{x:.4f}")
         )
 

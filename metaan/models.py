@@ -1,7 +1,9 @@
 """Random-effects pooling: tau² estimators, inference, prediction intervals and the batched engine.
 
 Everything is computed on 2-D arrays (m analyses × k studies, NaN where a study is absent), so one fit and a
-batch of thousands of fits share one code path and ``pool_many`` equals ``pool`` row by row by construction.
+batch of thousands of fits share one code path and ``pool_many`` equals ``pool`` row by row. (The one exception:
+a single ML/REML fit runs the same Newton iteration on Python floats, see ``_newton_single``; the results agree
+to rounding, ~1e-15.)
 
 The model (DerSimonian & Laird 1986; Viechtbauer 2005, eq 1-2): ``y_i = mu + u_i + e_i`` with
 ``u_i ~ N(0, tau²)`` and ``e_i ~ N(0, v_i)``, ``v_i`` known. Given an estimate of tau², the pooled estimate is
@@ -723,7 +725,8 @@ def pool_many(
 ) -> MetaBatch:
     """Fit m meta-analyses at once; ``Y`` and ``V`` are (m, k) arrays with NaN where a study is absent.
 
-    Every row's result equals ``pool(row_yi, row_vi, ...)`` (same code path). Rows need at least 2 studies.
+    Every row's result equals ``pool(row_yi, row_vi, ...)`` (same formulas; ML/REML to rounding). Rows need at
+    least 2 studies.
     Used by :func:`metaan.diagnostics.gosh`, permutation tests and simulations.
     """
     _check_options(method, test, level)
