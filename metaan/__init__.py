@@ -1,7 +1,11 @@
 """metaan: random-effects meta-analysis that agrees with metafor, and the ALS cell-therapy evidence compendium.
 
-Layers, each importing only the ones before it: data → effects → models/metareg → diagnostics, bias →
-evidence → plots (``import metaan.plots``, not imported here so that matplotlib loads only when needed) → cli.
+Layers, each importing only the ones before it (``errors`` and ``checks``, the argument checks, serve all):
+data → effects (``conversions``, ``medians``; ``effects`` re-exports them) → estimators → models → metareg →
+diagnostics,
+bias → evidence (``information`` → ``sequential`` → ``bayes``; ``grade``; ``evidence`` re-exports them) → plots
+(a package: ``_style`` → ``_table`` → ``_forest``, ``_diagnostics``, ``_overview``, ``_tsa``; ``import
+metaan.plots``, not imported here so that matplotlib loads only when needed) → cli.
 """
 
 from .bias import begg, egger, trim_and_fill

@@ -6,7 +6,6 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from .errors import InputError, MetaanWarning
 from .metareg import metareg
@@ -80,6 +79,8 @@ def begg(res: MetaResult) -> BeggResult:
     w = 1.0 / res.vi
     mu = np.sum(w * res.yi) / w.sum()
     ystar = (res.yi - mu) / np.sqrt(res.vi - 1.0 / w.sum())
+    from scipy import stats  # imported here: scipy.stats costs ~0.5 s at import and only these tests need it
+
     ties = len(np.unique(ystar)) < res.k or len(np.unique(res.vi)) < res.k
     method = "asymptotic" if ties else "exact"
     out = stats.kendalltau(ystar, res.vi, method=method)
@@ -117,6 +118,8 @@ def trim_and_fill(res: MetaResult, estimator: str = "L0", side: str | None = Non
     k = res.k
     if k < 3:
         raise InputError(f"trim-and-fill needs at least 3 studies; k = {k}")
+    from scipy.stats import rankdata  # see begg()
+
     quiet = dict(method=res.method, test=res.test, level=res.level, knha_truncate=res.knha_truncate)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MetaanWarning)
@@ -136,7 +139,7 @@ def trim_and_fill(res: MetaResult, estimator: str = "L0", side: str | None = Non
             previous = k0
             mu = pool(y[: k - k0], v[: k - k0], method=res.method).estimate
             dev = y - mu
-            ranks = stats.rankdata(np.abs(dev), method="ordinal")
+            ranks = rankdata(np.abs(dev), method="ordinal")
             signed = np.sign(dev) * ranks
             if estimator == "L0":
                 t = signed[signed > 0].sum()

@@ -98,6 +98,15 @@ def _z_from_p(p: np.ndarray, df: ArrayLike | None) -> np.ndarray:
 # ----------------------------------------------------------------------------------------------------------
 
 
+def _arms(mean_t: ArrayLike, sd_t: ArrayLike, n_t: ArrayLike, mean_c: ArrayLike, sd_c: ArrayLike, n_c: ArrayLike):
+    """(scalar, mean_t, sd_t, n_t, mean_c, sd_c, n_c): the arm statistics checked, and whether all are scalars."""
+    scalar = _is_scalar(mean_t, sd_t, n_t, mean_c, sd_c, n_c)
+    mt, mc = _num("mean_t", mean_t), _num("mean_c", mean_c)
+    st, sc = _positive("sd_t", sd_t, "a standard deviation"), _positive("sd_c", sd_c, "a standard deviation")
+    nt, nc = _sample_size("n_t", n_t), _sample_size("n_c", n_c)
+    return scalar, mt, st, nt, mc, sc, nc
+
+
 def md_from_arms(
     mean_t: ArrayLike,
     sd_t: ArrayLike,
@@ -127,10 +136,7 @@ def md_from_arms(
     -------
     (yi, vi)
     """
-    scalar = _is_scalar(mean_t, sd_t, n_t, mean_c, sd_c, n_c)
-    mt, mc = _num("mean_t", mean_t), _num("mean_c", mean_c)
-    st, sc = _positive("sd_t", sd_t, "a standard deviation"), _positive("sd_c", sd_c, "a standard deviation")
-    nt, nc = _sample_size("n_t", n_t), _sample_size("n_c", n_c)
+    scalar, mt, st, nt, mc, sc, nc = _arms(mean_t, sd_t, n_t, mean_c, sd_c, n_c)
     yi = mt - mc
     if pooled:
         nt_b, nc_b = np.broadcast_arrays(nt, nc)
@@ -277,10 +283,7 @@ def smd_hedges_g(
     -------
     (g, vi)
     """
-    scalar = _is_scalar(mean_t, sd_t, n_t, mean_c, sd_c, n_c)
-    mt, mc = _num("mean_t", mean_t), _num("mean_c", mean_c)
-    st, sc = _positive("sd_t", sd_t, "a standard deviation"), _positive("sd_c", sd_c, "a standard deviation")
-    nt, nc = _sample_size("n_t", n_t), _sample_size("n_c", n_c)
+    scalar, mt, st, nt, mc, sc, nc = _arms(mean_t, sd_t, n_t, mean_c, sd_c, n_c)
     nt_b, nc_b = np.broadcast_arrays(nt, nc)
     _fail_if(nt_b + nc_b - 2 < 2, "n_t", nt_b, "with n_c leaves < 2 degrees of freedom; Hedges' correction "
              "needs n_t + n_c - 2 >= 2")

@@ -74,6 +74,11 @@ TRIALS_SCHEMA: tuple[Column, ...] = (
     Column("sd_c", "number", positive=True, doc="standard deviation, control arm"),
     Column("se_c", "number", positive=True, doc="standard error, control arm"),
     Column("events_c", "number", nonnegative=True, doc="events, control arm"),
+    Column("pct_t", "number", nonnegative=True, doc="percent of the cell arm with the event, as printed (0-100)"),
+    Column("pct_c", "number", nonnegative=True, doc="percent of the control arm with the event, as printed (0-100)"),
+    Column("events_are", "choice", ("benefit", "harm"),
+           doc="whether an event is good (responder) or bad (death, poor response); blank = benefit for "
+               "responder rows, harm for survival rows"),
     Column("measure", "choice", ("MD", "OR", "RR", "RD", "HR", "none"), doc="printed contrast measure"),
     Column("estimate", "number", doc="printed contrast estimate"),
     Column("se", "number", positive=True, doc="printed SE of the contrast"),
@@ -87,6 +92,8 @@ TRIALS_SCHEMA: tuple[Column, ...] = (
     Column("hr", "number", positive=True, doc="printed hazard ratio, cells vs control"),
     Column("hr_ci_low", "number", positive=True, doc="lower 95% CI bound of the HR"),
     Column("hr_ci_high", "number", positive=True, doc="upper 95% CI bound of the HR"),
+    Column("primary_analysis", "choice", ("yes",),
+           doc="yes on the row a one-row-per-study analysis of this outcome uses (rule in data/README.md)"),
     Column("as_printed", required="extracted", doc="the printed string the numbers were taken from"),
     Column("source_url", required="always", doc="URL of the page where the number was read"),
     Column("locator", required="always", doc="where on that page (Table 3, Abstract, ...)"),
@@ -232,6 +239,9 @@ def _row_rules(path: Path, df: pd.DataFrame) -> None:
                     row[f"events_{arm}"],
                     f"exceeds n_{arm} = {row[f'n_{arm}']:g}; events must be <= n",
                 )
+        for col in ("pct_t", "pct_c"):
+            if pd.notna(row[col]) and row[col] > 100:
+                fail(i, col, row[col], "exceeds 100; a percentage must lie in [0, 100]")
         if pd.notna(row["p"]) and not 0 < row["p"] <= 1:
             fail(i, "p", row["p"], "is outside (0, 1]; a p-value must satisfy 0 < p <= 1")
         for est, lo, hi in (("estimate", "ci_low", "ci_high"), ("hr", "hr_ci_low", "hr_ci_high")):

@@ -159,24 +159,14 @@ def _small_sample_df(n_t: float, n_c: float) -> float | None:
     return None
 
 
-def _flip_md(row: pd.Series) -> bool:
+def _flip(row: pd.Series, what: str, as_is: str, inverted: str) -> bool:
+    """Whether the printed contrast (``what``: "MD" or "ratio") runs control vs cells and must be inverted."""
     direction = _text(row, "contrast_direction")
-    if direction == "cells_minus_control":
+    if direction == as_is:
         return False
-    if direction == "control_minus_cells":
+    if direction == inverted:
         return True
-    raise _Skip(f"printed MD has contrast_direction={direction!r}; expected cells_minus_control or "
-                "control_minus_cells")
-
-
-def _flip_ratio(row: pd.Series) -> bool:
-    direction = _text(row, "contrast_direction")
-    if direction == "cells_vs_control":
-        return False
-    if direction == "control_vs_cells":
-        return True
-    raise _Skip(f"printed ratio has contrast_direction={direction!r}; expected cells_vs_control or "
-                "control_vs_cells")
+    raise _Skip(f"printed {what} has contrast_direction={direction!r}; expected {as_is} or {inverted}")
 
 
 def _p_note(row: pd.Series) -> str:
@@ -208,7 +198,7 @@ def _md_row(row: pd.Series) -> tuple[float, float, str]:
         got = _from_printed_difference(row, est, _small_sample_df(n_t, n_c), "MD from printed difference")
         if got is not None:
             try:
-                flip = _flip_md(row)
+                flip = _flip(row, "MD", "cells_minus_control", "control_minus_cells")
             except _Skip as reason:
                 problem = f"{reason}, and no usable arm statistics"
             else:
@@ -237,14 +227,15 @@ def _md_row(row: pd.Series) -> tuple[float, float, str]:
     raise _Skip(problem)
 
 
-def _from_printed_ratio(row: pd.Series, est: float, lo: float, hi: float, p: float, what: str,
-                        from_ci, from_p) -> tuple[float, float, str]:
+def _from_printed_ratio(
+    row: pd.Series, est: float, lo: float, hi: float, p: float, what: str, from_ci, from_p
+) -> tuple[float, float, str]:
     """(yi, vi, how) for a printed ratio (OR or HR) with a CI, else a p-value, inverted to cells vs control.
 
     ``from_ci`` / ``from_p`` are the converters (:func:`log_or_from_ci` / :func:`log_or_from_p`, or the
     log HR ones); ``what`` starts the derivation text. Raises ``_Skip`` for an unknown contrast_direction.
     """
-    flip = _flip_ratio(row)
+    flip = _flip(row, "ratio", "cells_vs_control", "control_vs_cells")
     if _has(lo, hi):
         level = _ci_level(row)
         yi, vi = from_ci(est, lo, hi, level=level)

@@ -15,7 +15,8 @@ import pandas as pd
 from scipy import special
 
 from .errors import InputError, MetaanWarning
-from .models import _MAXITER, _THRESHOLD, METHODS, _check_options, _validate, pool
+from .estimators import _MAXITER, _THRESHOLD
+from .models import METHODS, _check_options, _validate, pool
 
 
 def _design(X, k: int, intercept: bool, data=None):

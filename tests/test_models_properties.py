@@ -24,7 +24,8 @@ from metaan.models import METHODS, pool, pool_many
 
 pytestmark = pytest.mark.filterwarnings("ignore::metaan.errors.MetaanWarning")
 
-FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SLOW = settings(FAST, max_examples=6)  # for properties that refit k times per example
 RANDOM_EFFECTS = [m for m in METHODS if m != "FE"]
 Z975 = NormalDist().inv_cdf(0.975)
 RTOL = 1e-8
@@ -276,7 +277,7 @@ def test_knha_scales_the_variance_by_the_weighted_residual_mean_square(method, t
     np.testing.assert_allclose(res.tau2, z.tau2, rtol=1e-12, atol=0)
     np.testing.assert_allclose([res.estimate, res.se], [mu, se], rtol=1e-8, atol=1e-12)
     np.testing.assert_allclose([res.ci_low, res.ci_high], [mu - crit * se, mu + crit * se], rtol=1e-8, atol=1e-10)
-    if se > 0:
+    if se > 1e-8 * math.sqrt(var):  # identical yi give se = 0 (and p = 0): no finite statistic to compare
         np.testing.assert_allclose(res.pval, 2 * stats.t.sf(abs(mu / se), k - 1), rtol=1e-7, atol=1e-300)
 
 
@@ -304,7 +305,7 @@ def padded_batch(draw):
 
 
 @pytest.mark.parametrize("method", METHODS)
-@FAST
+@SLOW
 @given(batch=padded_batch(), test=st.sampled_from(["z", "knha"]))
 def test_pool_many_equals_pool_row_by_row(method, batch, test):
     rows, Y, V = batch
@@ -322,7 +323,7 @@ def test_pool_many_equals_pool_row_by_row(method, batch, test):
 
 
 @pytest.mark.parametrize("method", METHODS)
-@FAST
+@SLOW
 @given(data=studies(min_k=3), test=st.sampled_from(["z", "knha"]))
 def test_leave_one_out_row_i_is_the_fit_without_study_i(method, data, test):
     yi, vi = data
@@ -340,7 +341,7 @@ def test_leave_one_out_row_i_is_the_fit_without_study_i(method, data, test):
 
 
 @pytest.mark.parametrize("method", METHODS)
-@FAST
+@SLOW
 @given(data=studies(min_k=3))
 def test_cumulative_row_j_is_the_fit_of_the_first_j_studies(method, data):
     yi, vi = data
