@@ -270,6 +270,13 @@ def _row_rules(path: Path, df: pd.DataFrame) -> None:
             fail(i, "study", repr(df["study"].iat[i]),
                  f"duplicates line {first_line[key]}: the key ({', '.join(TRIALS_KEY)}) must be unique")  # fmt: skip
         first_line[key] = df["line"].iat[i]
+    marked = df[df["primary_analysis"] == "yes"]
+    again = marked.duplicated(["study", "outcome"], keep="first")
+    if again.any():
+        i = int(marked.index[again.to_numpy()][0])
+        fail(i, "primary_analysis", "'yes'",
+             f"is set on another row of {df['study'].iat[i]} / {df['outcome'].iat[i]}; at most one row per study "
+             "and outcome may be the primary analysis")  # fmt: skip
     for study, rows in df.groupby("study", sort=False):
         for col in ("design",):
             values = rows[col].astype(str).unique()

@@ -479,3 +479,9 @@ def test_contrast_direction_must_fit_the_measure(tmp_path):
 def test_estimate_needs_a_measure(tmp_path):
     path = trials_file(tmp_path, rows=[with_cell(ROW_MD, measure="none")])
     expect(load_trials, path, line=2, column="measure", value="'none'", rule="does not name the printed contrast")
+
+
+def test_primary_analysis_at_most_once_per_study_and_outcome(tmp_path):
+    second = with_cell(ROW_MD, primary_analysis="yes", timepoint_months="12")
+    path = trials_file(tmp_path, rows=[with_cell(ROW_MD, primary_analysis="yes"), second])
+    expect(load_trials, path, line=3, column="primary_analysis", value="'yes'", rule="at most one row per study")

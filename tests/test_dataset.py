@@ -2,7 +2,9 @@
 
 (a) every study of the literature register has a row; (b) every extracted row says where it was read;
 (c) the between-arm numbers the papers print are reproduced from the printed arm statistics, and
-``effect_sizes`` returns the printed contrasts; (d) every study key cited in claims.csv exists.
+``effect_sizes`` returns the printed contrasts; (d) every study key cited in claims.csv exists; (e) the printed
+percentages ``pct_t``/``pct_c`` are printed in the row's ``as_printed``, ``events_are`` marks the harms, and
+``primary_analysis`` marks one eligible row per study x outcome, as data/README.md describes.
 
 The printed values below were re-read in the sources during the verification pass recorded in
 data/README.md ("Verification pass"); each block names its URL and locator. They are written as the
@@ -13,11 +15,13 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 import warnings
 
+import pandas as pd
 import pytest
 
-from metaan.data import CLAIMS_CSV, load_trials
+from metaan.data import CLAIMS_CSV, TRIALS_CSV, load_trials
 from metaan.effects import effect_sizes, md_from_arm_se, md_from_arms, se_from_ci
 from metaan.errors import MetaanWarning
 
@@ -320,3 +324,186 @@ def test_goutman2018_medians_are_the_printed_years_in_months(trials, printed):
     assert row["median_t"] / 12 == pytest.approx(float(years_t), abs=1e-9)
     assert row["median_c"] / 12 == pytest.approx(float(years_c), abs=1e-9)
     assert math.isnan(row["hr"])  # no HR is printed; none may be invented
+
+
+# ----------------------------------------------------------------------------------------------------------
+# (e) the columns pct_t, pct_c, events_are, primary_analysis (data/README.md, "Printed percentages, event
+#     direction and one row per study")
+# ----------------------------------------------------------------------------------------------------------
+
+_UNITS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+_TENS = {"ten": 10, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+         "ninety": 90}  # fmt: skip
+_WORD_PCT = re.compile(r"\b(" + "|".join(_TENS) + r")(?:-(" + "|".join(_UNITS) + r"))?\s+percent\b", re.IGNORECASE)
+_DIGIT_PCT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:%|percent\b)", re.IGNORECASE)
+
+# Cudkowicz2022 Table 4 prints its responder rates without a % sign in the cells; the column headers carry it.
+# Re-read for the new-columns pass at https://pmc.ncbi.nlm.nih.gov/articles/PMC9305113/table/mus27472-tbl-0004:
+CUDKOWICZ_TABLE4_HEADER = (
+    "ALSFRS‐R baseline score | n (%) total participants | % MSC‐NTF | % placebo | P‐Value | "
+    "n (%) total participants | MSC‐NTF LS mean (SE) | Placebo LS mean (SE) | Delta | P‐Value"
+)
+TABLE4_URL = "https://pmc.ncbi.nlm.nih.gov/articles/PMC9305113/table/mus27472-tbl-0004"
+
+
+def printed_percentages(text: str) -> list[tuple[int, str]]:
+    """Every percentage printed in ``text`` as (position, string), in reading order: '31%', '34.7%',
+    '50 percent', and words ('Thirty-three percent' -> '33')."""
+    found = [(m.start(), m.group(1)) for m in _DIGIT_PCT.finditer(text)]
+    for m in _WORD_PCT.finditer(text):
+        value = _TENS[m.group(1).lower()] + (_UNITS[m.group(2).lower()] if m.group(2) else 0)
+        found.append((m.start(), str(value)))
+    return sorted(found)
+
+
+def test_printed_percentages_parser():
+    assert printed_percentages("10 (31%); Control n = 27: 22 (82%)") == [(4, "31"), (30, "82")]
+    assert [v for _, v in printed_percentages("Thirty-three percent of A and 28% of B")] == ["33", "28"]
+    mixed = printed_percentages("Fifty percent had; >=1.25 points, 34.7% vs 27.7%")
+    assert [v for _, v in mixed] == ["50", "34.7", "27.7"]
+    assert printed_percentages("ALSFRS-R ≥ 35 (n = 58), OR = 2.6") == []
+
+
+def _pct_rows(trials):
+    return trials[trials["pct_t"].notna() | trials["pct_c"].notna()]
+
+
+def test_pct_is_only_filled_where_a_percentage_is_printed(trials):
+    rows = _pct_rows(trials)
+    assert len(rows) >= 30
+    for _, row in rows.iterrows():
+        where = f"{row['study']} line {row['line']}"
+        if row["source_url"] == TABLE4_URL and row["locator"] == "Table 4, left block":
+            # cells: threshold | n (%) total | % MSC-NTF | % placebo | P (header above)
+            assert CUDKOWICZ_TABLE4_HEADER.split(" | ")[2:4] == ["% MSC‐NTF", "% placebo"]
+            cells = row["as_printed"].split(" | ")
+            assert (row["pct_t"], row["pct_c"]) == (float(cells[2]), float(cells[3])), where
+            continue
+        printed = printed_percentages(row["as_printed"])
+        assert printed, f"{where}: pct filled but as_printed prints no percentage"
+        pos_t = None
+        if pd.notna(row["pct_t"]):
+            hits = [pos for pos, value in printed if float(value) == row["pct_t"]]
+            assert hits, f"{where}: pct_t {row['pct_t']:g} is not a percentage printed in {row['as_printed']!r}"
+            pos_t = hits[0]
+        if pd.notna(row["pct_c"]):
+            hits = [pos for pos, value in printed if float(value) == row["pct_c"] and (pos_t is None or pos > pos_t)]
+            assert hits, f"{where}: pct_c {row['pct_c']:g} is not printed (after the cell-arm value) in as_printed"
+
+
+def test_pct_keeps_the_printed_precision():
+    # the CSV text, not the parsed float: '37.0' and '16.0' (Table 4) must not become '37' / '16'
+    with TRIALS_CSV.open(newline="", encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["pct_t"] or r["pct_c"]]
+    t4 = [r for r in rows if r["population"] == "subgroup:baseline ALSFRS-R >=32" and r["result_version"] == "paper"
+          and r["outcome"] == "responder"]  # fmt: skip
+    assert [(r["pct_t"], r["pct_c"]) for r in t4] == [("37.0", "16.0")]
+    for r in rows:
+        for col in ("pct_t", "pct_c"):
+            if r[col] and r["source_url"] != TABLE4_URL:
+                assert any(v == r[col] for _, v in printed_percentages(r["as_printed"])), (r["study"], col, r[col])
+
+
+def test_pct_is_never_a_computed_percentage_of_counts(trials):
+    # where counts are also printed (Oh2018), the stored percentage is the printed one -- including the paper's
+    # "22 (82%)" for 22/27 = 81.5% -- and not 100 * events / n recomputed to another rounding
+    row = trials[(trials["study"] == "Oh2018") & (trials["timepoint_months"] == 4.0)
+                 & trials["outcome_detail"].str.startswith("<50%")].iloc[0]  # fmt: skip
+    assert (row["events_c"], row["n_c"], row["pct_c"]) == (22, 27, 82)
+    # rows that print only a percentage keep events blank (no counts derived from percentages)
+    pct_rows = _pct_rows(trials)
+    only_pct = pct_rows[~pct_rows["study"].isin(["Oh2018", "Barczewska2020"])]
+    assert only_pct["events_t"].isna().all() and only_pct["events_c"].isna().all()
+
+
+def test_events_are_harm_on_poor_responder_and_death_rows(trials):
+    extracted = trials[trials["status"] == "extracted"]
+    harms = extracted[extracted["outcome_detail"].str.contains(r"poor responder|death", case=False)]
+    assert len(harms) >= 8  # Oh2018 x2, Nam2023, Cudkowicz2022, Nabavi2019, Prabhakar2012, Mazzini2019, Blanquer2012
+    wrong = harms[harms["events_are"] != "harm"]
+    assert wrong.empty, f"rows about poor responders/deaths without events_are=harm: lines {wrong['line'].tolist()}"
+
+
+def test_events_are_is_set_on_every_extracted_responder_and_survival_row(trials):
+    rows = trials[(trials["status"] == "extracted") & trials["outcome"].isin(["responder", "survival"])]
+    blank = rows[rows["events_are"] == ""]
+    assert blank.empty, f"responder/survival rows without events_are: lines {blank['line'].tolist()}"
+    # a survival row is 'benefit' only where its printed percentage counts patients alive (1-year survival %)
+    benefit = rows[(rows["outcome"] == "survival") & (rows["events_are"] == "benefit")]
+    assert sorted(benefit["study"]) == ["Martinez2012", "TraininiND", "TraininiND", "TraininiND"]
+    assert benefit["pct_t"].notna().all() and benefit["notes"].str.contains("ALIVE").all()
+    # responder rows are 'harm' only for the Oh2018 complement rows
+    resp_harm = rows[(rows["outcome"] == "responder") & (rows["events_are"] == "harm")]
+    assert set(resp_harm["study"]) == {"Oh2018"} and resp_harm["outcome_detail"].str.startswith("<50%").all()
+
+
+def _gives_effect_size(trials, idx) -> bool:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MetaanWarning)
+        es = effect_sizes(trials.loc[[idx]], trials.at[idx, "outcome"], evidence="all")
+    return len(es) == 1
+
+
+def _eligible(trials):
+    """Rows that may carry primary_analysis=yes: extracted, between-arm (not single-arm), not a subgroup, and
+    turned into an effect size by effect_sizes (rule in data/README.md)."""
+    rows = trials[(trials["status"] == "extracted") & (trials["design"] != "single_arm")
+                  & ~trials["population"].str.startswith("subgroup:")]  # fmt: skip
+    return rows[[_gives_effect_size(trials, i) for i in rows.index]]
+
+
+def test_at_most_one_primary_analysis_per_study_and_outcome(trials):
+    marked = trials[trials["primary_analysis"] == "yes"]
+    counts = marked.groupby(["study", "outcome"]).size()
+    assert (counts == 1).all(), f"more than one primary_analysis=yes: {counts[counts > 1].to_dict()}"
+
+
+def test_primary_analysis_rows_are_eligible_and_every_eligible_study_outcome_has_one(trials):
+    eligible = _eligible(trials)
+    marked = trials[trials["primary_analysis"] == "yes"]
+    not_eligible = marked[~marked.index.isin(eligible.index)]
+    assert not_eligible.empty, f"primary_analysis=yes on ineligible rows: lines {not_eligible['line'].tolist()}"
+    need = set(zip(eligible["study"], eligible["outcome"], strict=True))
+    have = set(zip(marked["study"], marked["outcome"], strict=True))
+    assert need == have, f"study x outcome without a marked row: {need - have}; marked but not needed: {have - need}"
+
+
+# The choice per study x outcome, with the rule that decided it (data/README.md, table under "primary_analysis").
+PRIMARY_CHOICES = {
+    # rule 5 (both 4 and 6 months are the pre-specified primary outcome; 6 months is the longest follow-up)
+    ("Oh2018", "alsfrs_change"): {"timepoint_months": 6.0, "population": "mitt", "estimate": 3.38},
+    # rule 5 (footnote b, "up to 6 months")
+    ("Oh2018", "alsfrs_slope_change"): {"timepoint_months": 6.0, "estimate": 0.92},
+    # rules 5 and 6 (6 months; >=50% is the least strict threshold)
+    ("Oh2018", "responder"): {"timepoint_months": 6.0, "events_t": 20.0, "events_c": 6.0, "events_are": "benefit"},
+    # rule 1 (pre-specified primary endpoint) and rule 2 (mitt before all)
+    ("Cudkowicz2022", "responder"): {"population": "mitt", "result_version": "paper", "estimate": 1.33},
+    # rule 2 (the only full-population row; every paper row is a subgroup) before rules 3-4
+    ("Cudkowicz2022", "alsfrs_change"): {"population": "all", "result_version": "press_release", "estimate": 0.36},
+}
+
+
+@pytest.mark.parametrize("key", list(PRIMARY_CHOICES), ids=lambda k: f"{k[0]}_{k[1]}")
+def test_primary_analysis_choice(trials, key):
+    study, outcome = key
+    row = one_row(trials, study=study, outcome=outcome, primary_analysis="yes")
+    for col, value in PRIMARY_CHOICES[key].items():
+        assert row[col] == value, (key, col, row[col], value)
+
+
+def test_primary_analysis_marks_exactly_the_pinned_choices(trials):
+    marked = trials[trials["primary_analysis"] == "yes"]
+    assert set(zip(marked["study"], marked["outcome"], strict=True)) == set(PRIMARY_CHOICES)
+
+
+# Cudkowicz2022 paper abstract, pre-specified subgroup, read at the UiTM catalogue record (MARC 520):
+# "A pre-specified analysis of participants with baseline ALSFRS-R ≥ 35 (n = 58) showed a clinical response rate at
+#  28 wk of 35% MSC-NTF and 16% placebo (OR = 2.6, P =.29)."
+def test_cudkowicz_ge35_paper_row_holds_the_printed_numbers(trials):
+    row = one_row(trials, study="Cudkowicz2022", outcome="responder", result_version="paper",
+                  population="subgroup:baseline ALSFRS-R >=35")  # fmt: skip
+    assert (row["pct_t"], row["pct_c"], row["estimate"], row["p"]) == (35, 16, 2.6, 0.29)
+    assert row["measure"] == "OR" and row["contrast_direction"] == "cells_vs_control"
+    assert math.isnan(row["n_t"]) and math.isnan(row["events_t"])  # only the subgroup total (58) is printed
+    assert row["source_url"] == "https://openaccess.library.uitm.edu.my./Record/scopus_10-1002-mus-27472/Details"
+    assert row["evidence"] == "primary" and row["primary_analysis"] == ""
