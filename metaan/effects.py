@@ -1,10 +1,11 @@
 """Conversions from printed trial statistics to effect sizes ``(yi, vi)``; the tidy ``effect_sizes`` table.
 
 This module is the public face of the effect-size layer: it holds :func:`effect_sizes` (``data/trials.csv`` rows
-to a tidy table of ``yi, vi``) and re-exports the converters, which live by responsibility in
-:mod:`metaan.conversions` (MD, SMD, SD, SE, OR, HR and counts from printed statistics) and :mod:`metaan.medians`
-(mean and SD from a median with range and/or IQR); their input checks are in :mod:`metaan.checks`. Import the
-converters from here.
+to a tidy table of ``yi, vi``), :func:`one_per_study` (the documented rule that keeps one row per study of that
+table), :func:`within_arm_changes` (each arm's own before/after change, which is not an effect) and re-exports
+the converters, which live by responsibility in :mod:`metaan.conversions` (MD, SMD, SD, SE, OR, HR and counts
+from printed statistics) and :mod:`metaan.medians` (mean and SD from a median with range and/or IQR); their
+input checks are in :mod:`metaan.checks`. Import the converters from here.
 
 Every conversion is a pure, numpy-vectorised function whose docstring gives the formula and its reference.
 Inputs broadcast against each other; when every input is a scalar the outputs are Python floats.
@@ -38,7 +39,6 @@ References
 from __future__ import annotations
 
 import math
-import re
 import warnings
 from collections import Counter
 from collections.abc import Sequence
@@ -46,11 +46,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import special
 
 from .checks import ArrayLike as ArrayLike  # re-exported: the converters' argument type
-from .checks import _ci_bounds, _contains, _positive, _sample_size
+from .checks import _level
 from .conversions import (
-    T_QUANTILE_BELOW_N,
     counts_from_percent,
     log_hr_from_ci,
     log_hr_from_logrank,
@@ -69,6 +69,8 @@ from .conversions import (
 )
 from .errors import InputError, MetaanWarning
 from .medians import mean_sd_from_five_numbers, mean_sd_from_median_iqr, mean_sd_from_median_range
+from .selection import one_per_study
+from .trial_rows import _arm_change, _hr_row, _md_row, _or_row, _single_arm_row, _Skip, _text, _val
 
 __all__ = [
     "counts_from_percent",
@@ -85,11 +87,13 @@ __all__ = [
     "mean_sd_from_five_numbers",
     "mean_sd_from_median_iqr",
     "mean_sd_from_median_range",
+    "one_per_study",
     "sd_from_ci",
     "sd_from_se",
     "se_from_ci",
     "se_from_p",
     "smd_hedges_g",
+    "within_arm_changes",
 ]
 
 # ----------------------------------------------------------------------------------------------------------
@@ -105,204 +109,18 @@ MEASURE_BY_OUTCOME = {
 }
 
 OUTPUT_COLUMNS = (
-    "study", "label", "yi", "vi", "sei", "measure", "derivation", "design", "control", "n_t", "n_c",
-    "evidence", "risk_of_bias", "timepoint_months", "population", "outcome", "outcome_detail",
-    "result_version", "source_url", "locator",
+    "study", "label", "yi", "vi", "sei", "ci_low", "ci_high", "measure", "derivation", "design", "control",
+    "blinding", "n_t", "n_c", "events_t", "events_c", "pct_t", "pct_c", "evidence", "risk_of_bias",
+    "timepoint_months", "population", "outcome", "outcome_detail", "result_version", "primary_analysis",
+    "source_url", "locator", "line",
 )
+SKIPPED_COLUMNS = ("study", "line", "outcome_detail", "reason")
+ALSFRS_OUTCOMES = ("alsfrs_change", "alsfrs_slope", "alsfrs_slope_change")
 
 _REQUIRED = (
     "study", "design", "control", "outcome", "status", "evidence", "timepoint_months", "population",
     "contrast_direction", "measure", "n_t", "n_c",
 )
-
-_LEVEL_RE = re.compile(r"(\d{2}(?:\.\d+)?)\s*%\s*(?:CI|confidence)", re.IGNORECASE)
-_P_BOUND_RE = re.compile(r"\bp\s*(?:<|≤|<=)", re.IGNORECASE)
-
-
-class _Skip(Exception):
-    """A row that passed the filters but gives no effect size (reason in the message)."""
-
-
-def _text(row: pd.Series, col: str) -> str:
-    v = row.get(col)
-    return "" if v is None or (isinstance(v, float) and math.isnan(v)) or pd.isna(v) else str(v).strip()
-
-
-def _val(row: pd.Series, col: str) -> float:
-    v = row.get(col)
-    if v is None or (not isinstance(v, str) and pd.isna(v)) or (isinstance(v, str) and not v.strip()):
-        return math.nan
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        raise InputError(f"column {col}: {v!r} is not a number") from None
-
-
-def _has(*xs: float) -> bool:
-    return all(not math.isnan(x) for x in xs)
-
-
-def _ci_level(row: pd.Series) -> float:
-    """95% unless the notes say otherwise (SPEC.md: 'ci_low, ci_high (95% unless notes say otherwise)')."""
-    m = _LEVEL_RE.search(_text(row, "notes"))
-    return float(m.group(1)) / 100 if m else 0.95
-
-
-def _crit_label(df: float | None) -> str:
-    return "normal quantile" if df is None else f"t quantile, df={df:g}"
-
-
-def _small_sample_df(n_t: float, n_c: float) -> float | None:
-    """Cochrane Handbook 6.5.2.3: t with n_t + n_c - 2 df when a group has < 60 patients, else normal."""
-    if _has(n_t, n_c) and min(n_t, n_c) < T_QUANTILE_BELOW_N and n_t + n_c > 2:
-        return n_t + n_c - 2
-    return None
-
-
-def _flip(row: pd.Series, what: str, as_is: str, inverted: str) -> bool:
-    """Whether the printed contrast (``what``: "MD" or "ratio") runs control vs cells and must be inverted."""
-    direction = _text(row, "contrast_direction")
-    if direction == as_is:
-        return False
-    if direction == inverted:
-        return True
-    raise _Skip(f"printed {what} has contrast_direction={direction!r}; expected {as_is} or {inverted}")
-
-
-def _p_note(row: pd.Series) -> str:
-    printed = _text(row, "notes") + " " + _text(row, "as_printed")
-    return " (p printed as an upper bound; SE is conservative)" if _P_BOUND_RE.search(printed) else ""
-
-
-def _from_printed_difference(row: pd.Series, est: float, df: float | None, what: str) -> tuple | None:
-    """(yi, vi, how) for a printed difference with SE, CI or p; None when none of them is printed."""
-    se, lo, hi, p = (_val(row, c) for c in ("se", "ci_low", "ci_high", "p"))
-    if _has(se):
-        return est, _positive("se", se, "a standard error") ** 2, f"{what} and SE"
-    if _has(lo, hi):
-        level = _ci_level(row)
-        _contains("estimate", np.asarray(est), *_ci_bounds("ci_low", lo, "ci_high", hi, ratio=False))
-        s = se_from_ci(lo, hi, level=level, df=df)
-        return est, s**2, f"{what} and {level * 100:g}% CI ({_crit_label(df)})"
-    if _has(p):
-        s = se_from_p(est, p, df=df)
-        return est, s**2, f"{what} and p-value ({_crit_label(df)}){_p_note(row)}"
-    return None
-
-
-def _md_row(row: pd.Series) -> tuple[float, float, str]:
-    n_t, n_c = _val(row, "n_t"), _val(row, "n_c")
-    est = _val(row, "estimate")
-    problem = "no printed MD with SE/CI/p and no arm means with SD (and n) or SE"
-    if _text(row, "measure") == "MD" and _has(est):
-        got = _from_printed_difference(row, est, _small_sample_df(n_t, n_c), "MD from printed difference")
-        if got is not None:
-            try:
-                flip = _flip(row, "MD", "cells_minus_control", "control_minus_cells")
-            except _Skip as reason:
-                problem = f"{reason}, and no usable arm statistics"
-            else:
-                yi, vi, how = got
-                how += "; sign flipped from control minus cells" if flip else ""
-                return (-yi if flip else yi), vi, how
-    m_t, m_c = _val(row, "mean_t"), _val(row, "mean_c")
-    if _has(m_t, m_c):
-        sd_t, sd_c, se_t, se_c = (_val(row, c) for c in ("sd_t", "sd_c", "se_t", "se_c"))
-        if _has(sd_t, sd_c, n_t, n_c):
-            yi, vi = md_from_arms(m_t, sd_t, n_t, m_c, sd_c, n_c)
-            return yi, vi, "MD from arm means and SDs (Welch)"
-        if _has(se_t, se_c):
-            yi, vi = md_from_arm_se(m_t, se_t, m_c, se_c)
-            return yi, vi, "MD from arm means and SEs"
-        arm_var = []
-        for sd, se, n, arm in ((sd_t, se_t, n_t, "t"), (sd_c, se_c, n_c, "c")):
-            if _has(se):
-                arm_var.append(_positive(f"se_{arm}", se, "a standard error") ** 2)
-            elif _has(sd, n):
-                arm_var.append(_positive(f"sd_{arm}", sd, "a standard deviation") ** 2
-                               / _sample_size(f"n_{arm}", n))
-        if len(arm_var) == 2:
-            how = "MD from arm means with an SD in one arm and an SE in the other"
-            return m_t - m_c, float(arm_var[0] + arm_var[1]), how
-    raise _Skip(problem)
-
-
-def _from_printed_ratio(
-    row: pd.Series, est: float, lo: float, hi: float, p: float, what: str, from_ci, from_p
-) -> tuple[float, float, str]:
-    """(yi, vi, how) for a printed ratio (OR or HR) with a CI, else a p-value, inverted to cells vs control.
-
-    ``from_ci`` / ``from_p`` are the converters (:func:`log_or_from_ci` / :func:`log_or_from_p`, or the
-    log HR ones); ``what`` starts the derivation text. Raises ``_Skip`` for an unknown contrast_direction.
-    """
-    flip = _flip(row, "ratio", "cells_vs_control", "control_vs_cells")
-    if _has(lo, hi):
-        level = _ci_level(row)
-        yi, vi = from_ci(est, lo, hi, level=level)
-        how = f"{what} and {level * 100:g}% CI"
-    else:
-        yi, vi = from_p(est, p)
-        how = f"{what} and p-value (normal quantile){_p_note(row)}"
-    how += "; inverted from control vs cells" if flip else ""
-    return (-yi if flip else yi), vi, how
-
-
-def _or_row(row: pd.Series) -> tuple[float, float, str]:
-    est, lo, hi, p = (_val(row, c) for c in ("estimate", "ci_low", "ci_high", "p"))
-    problem = "no printed OR with CI/p and no events and n in both arms"
-    if _text(row, "measure") == "OR" and _has(est) and (_has(lo, hi) or _has(p)):
-        try:
-            return _from_printed_ratio(row, est, lo, hi, p, "log OR from printed OR", log_or_from_ci, log_or_from_p)
-        except _Skip as reason:
-            problem = f"{reason}, and no events and n in both arms"
-    e_t, n_t, e_c, n_c = (_val(row, c) for c in ("events_t", "n_t", "events_c", "n_c"))
-    if _has(e_t, n_t, e_c, n_c):
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            yi, vi = log_or_from_counts(e_t, n_t, e_c, n_c)
-        corrected = any(issubclass(w.category, MetaanWarning) for w in caught)
-        how = "log OR from 2x2 counts" + ("; 0.5 added to every cell (zero cell)" if corrected else "")
-        return yi, vi, how
-    raise _Skip(problem)
-
-
-def _hr_row(row: pd.Series) -> tuple[float, float, str]:
-    hr, lo, hi = _val(row, "hr"), _val(row, "hr_ci_low"), _val(row, "hr_ci_high")
-    p = _val(row, "p")
-    if not _has(hr) and _text(row, "measure") == "HR":
-        hr, lo, hi = _val(row, "estimate"), _val(row, "ci_low"), _val(row, "ci_high")
-    problem = "no HR with CI/p and no medians with events in both arms"
-    if _has(hr) and (_has(lo, hi) or _has(p)):
-        try:
-            return _from_printed_ratio(row, hr, lo, hi, p, "log HR from HR", log_hr_from_ci, log_hr_from_p)
-        except _Skip as reason:
-            problem = f"{reason}, and no medians with events in both arms"
-    med_t, med_c, e_t, e_c = (_val(row, c) for c in ("median_t", "median_c", "events_t", "events_c"))
-    if _has(med_t, med_c, e_t, e_c):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", MetaanWarning)
-            yi, vi = log_hr_from_medians(med_t, med_c, e_t, e_c)
-        return yi, vi, "log HR from medians (exponential assumption)"
-    raise _Skip(problem)
-
-
-def _single_arm_row(row: pd.Series) -> tuple[float, float, str]:
-    tail = " (single arm, no control)"
-    m_t, sd_t, se_t, n_t = (_val(row, c) for c in ("mean_t", "sd_t", "se_t", "n_t"))
-    if _has(m_t) and _has(se_t):
-        vi = _positive("se_t", se_t, "a standard error") ** 2
-        return m_t, vi, "within-arm mean change from mean and SE" + tail
-    if _has(m_t, sd_t, n_t):
-        vi = _positive("sd_t", sd_t, "a standard deviation") ** 2 / _sample_size("n_t", n_t)
-        return m_t, vi, "within-arm mean change from mean and SD" + tail
-    est = _val(row, "estimate")
-    if _has(est):
-        df = n_t - 1 if _has(n_t) and 1 < n_t < T_QUANTILE_BELOW_N else None
-        got = _from_printed_difference(row, est, df, "within-arm change from printed estimate")
-        if got is not None:
-            return got[0], got[1], got[2] + tail
-    raise _Skip("single-arm row without a mean change with SD/SE or a printed estimate with SE/CI/p")
-
 
 def _match(values: pd.Series, wanted: Any) -> pd.Series:
     wanted_list = [wanted] if isinstance(wanted, str) or not isinstance(wanted, Sequence) else list(wanted)
@@ -336,6 +154,65 @@ def _labels(out: pd.DataFrame) -> list[str]:
     return labels
 
 
+class SkippedRows(pd.DataFrame):
+    """The rows :func:`effect_sizes` could not convert (``study, line, outcome_detail, reason``).
+
+    A plain DataFrame in use; it sits in ``effect_sizes(...).attrs["skipped"]``. pandas compares the ``attrs`` of
+    the frames it concatenates with ``==``, which for a DataFrame is element-wise and cannot be truth-tested,
+    so ``pd.concat`` of two effect-size tables would raise. This subclass compares as a whole instead
+    (``a == b`` is ``a.equals(b)``, a bool); everything else is DataFrame behaviour.
+    """
+
+    @property
+    def _constructor(self):
+        return SkippedRows
+
+    def __eq__(self, other: object) -> bool:  # type: ignore[override]
+        return isinstance(other, pd.DataFrame) and self.equals(other)
+
+    def __ne__(self, other: object) -> bool:  # type: ignore[override]
+        return not self.__eq__(other)
+
+
+def _line(row: pd.Series) -> float:
+    """The CSV line ``load_trials`` recorded for the row (NaN when the frame has no ``line`` column)."""
+    v = row.get("line")
+    try:
+        return float(v) if v is not None and not pd.isna(v) else math.nan
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _where(row: pd.Series, idx: Any) -> str:
+    return f"study {_text(row, 'study')} (trials row {idx})"
+
+
+def _check_frame(trials: Any, evidence: str | Sequence[str]) -> list[str]:
+    """Validate the trials frame and ``evidence``; return the evidence levels as a list."""
+    if not isinstance(trials, pd.DataFrame):
+        raise InputError(f"trials must be a pandas DataFrame, not {type(trials).__name__}")
+    missing = [c for c in _REQUIRED if c not in trials.columns]
+    if missing:
+        raise InputError(f"trials lacks column(s) {', '.join(missing)}; see the SPEC.md columns")
+    levels = [evidence] if isinstance(evidence, str) else list(evidence)
+    unknown = [e for e in levels if e not in ("primary", "secondary", "all")]
+    if unknown or not levels:
+        raise InputError(f"evidence={evidence!r} is not 'primary', 'secondary', 'all' or a list of them")
+    return levels
+
+
+def _extracted(trials: pd.DataFrame, outcome: str, levels: list[str]) -> pd.Series:
+    """Rows with status=extracted for ``outcome`` at the requested evidence levels."""
+    keep = (trials["status"].astype(str).str.strip() == "extracted") & (trials["outcome"] == outcome)
+    if "all" not in levels:
+        keep &= _match(trials["evidence"], levels)
+    return keep
+
+
+def _is_single_arm(row: pd.Series) -> bool:
+    return _text(row, "design") == "single_arm" or _text(row, "control") == "none"
+
+
 def effect_sizes(
     trials: pd.DataFrame,
     outcome: str,
@@ -344,6 +221,7 @@ def effect_sizes(
     population: str | Sequence[str] | None = None,
     evidence: str | Sequence[str] = "primary",
     include_single_arm: bool = False,
+    level: float = 0.95,
 ) -> pd.DataFrame:
     """Effect sizes ``(yi, vi)`` for one outcome from ``data/trials.csv`` rows, one output row per input row.
 
@@ -362,43 +240,45 @@ def effect_sizes(
     include_single_arm
         Also return single-arm rows (``design == "single_arm"`` or ``control == "none"``) as within-arm
         before/after changes, measure ``"mean_change"`` (continuous outcomes only). These are not
-        between-arm effects and must not be pooled with them.
+        between-arm effects and must not be pooled with them (see also :func:`within_arm_changes`).
+    level
+        Confidence level of the ``ci_low``/``ci_high`` columns.
 
     Notes
     -----
     Only ``status == "extracted"`` rows. For a between-arm row, a printed contrast is preferred (estimate
     with SE, else CI, else p), then arm statistics: MD from arm means and SDs (Welch, :func:`md_from_arms`)
-    or SEs; log OR from a printed OR or from 2x2 counts (:func:`log_or_from_counts`); log HR from HR and CI
-    or p, else from medians with events (:func:`log_hr_from_medians`, exponential assumption). CIs are 95%
-    unless the notes give another level ("90% CI"). A printed MD's CI or p is converted with a t quantile
-    on ``n_t + n_c - 2`` df when an arm has < 60 patients (Cochrane Handbook 6.5.2.3), else normal.
-    ``contrast_direction`` is applied so that a positive MD favours cells, log OR > 0 favours cells and
-    log HR < 0 favours cells. The ``derivation`` column names the conversion of every row.
+    or SEs; log OR from a printed OR with CI or p, else from printed 2x2 counts (:func:`log_or_from_counts`),
+    else from printed percentages and n (``pct_t``/``pct_c``; counts ``round(pct·n/100)`` by
+    :func:`counts_from_percent`, an assumption the derivation names; per arm a printed count is preferred to
+    a percentage); log HR from HR and CI or p, else from medians with events (:func:`log_hr_from_medians`,
+    exponential assumption). CIs are 95% unless the notes give another level ("90% CI"). A printed MD's CI
+    or p is converted with a t quantile on ``n_t + n_c - 2`` df when an arm has < 60 patients (Cochrane
+    Handbook 6.5.2.3), else normal. ``contrast_direction`` is applied so that a positive MD favours cells,
+    log OR > 0 favours cells and log HR < 0 favours cells; on responder rows whose event is bad
+    (``events_are == "harm"``, e.g. "poor responders") the log OR is negated as well, so that log OR > 0
+    still favours cells. The ``derivation`` column names the conversion and every sign change of a row.
 
-    Rows that pass the filters but give no effect size are listed in one :class:`MetaanWarning`; so are
-    rows using a continuity correction or the exponential-survival assumption. Bad numbers raise
-    :class:`InputError` naming the study and row.
+    Rows that pass the filters but give no effect size are listed in one :class:`MetaanWarning` and in
+    ``out.attrs["skipped"]`` (a :class:`SkippedRows` DataFrame: study, line, outcome_detail, reason); so
+    are rows using a continuity correction or the exponential-survival assumption (warnings only). Bad
+    numbers raise :class:`InputError` naming the study and row.
 
     Returns
     -------
-    DataFrame with columns ``OUTPUT_COLUMNS`` (``sei = sqrt(vi)``), in input order.
+    DataFrame with columns ``OUTPUT_COLUMNS``, in input order: ``sei = sqrt(vi)``; ``ci_low``, ``ci_high``
+    the Wald interval ``yi ± z·sei`` with ``z = Φ⁻¹((1 + level)/2)`` on the analysis scale (MD, log OR, log HR;
+    not the printed CI); ``events_t``, ``events_c``, ``pct_t``, ``pct_c`` as printed (blank when not printed,
+    even when a count was derived from a percentage); ``line`` the CSV line from :func:`metaan.load_trials`
+    (missing when ``trials`` has no ``line`` column).
     """
     if outcome not in MEASURE_BY_OUTCOME:
         raise InputError(f"outcome={outcome!r} is not one of {', '.join(MEASURE_BY_OUTCOME)}")
-    if not isinstance(trials, pd.DataFrame):
-        raise InputError(f"trials must be a pandas DataFrame, not {type(trials).__name__}")
-    missing = [c for c in _REQUIRED if c not in trials.columns]
-    if missing:
-        raise InputError(f"trials lacks column(s) {', '.join(missing)}; see the SPEC.md columns")
+    levels = _check_frame(trials, evidence)
+    z = float(special.ndtri((1.0 + _level(level)) / 2.0))
     measure = MEASURE_BY_OUTCOME[outcome]
-    levels = [evidence] if isinstance(evidence, str) else list(evidence)
-    unknown = [e for e in levels if e not in ("primary", "secondary", "all")]
-    if unknown or not levels:
-        raise InputError(f"evidence={evidence!r} is not 'primary', 'secondary', 'all' or a list of them")
 
-    keep = (trials["status"].astype(str).str.strip() == "extracted") & (trials["outcome"] == outcome)
-    if "all" not in levels:
-        keep &= _match(trials["evidence"], levels)
+    keep = _extracted(trials, outcome, levels)
     if timepoint_months is not None:
         tp = pd.to_numeric(trials["timepoint_months"], errors="coerce")
         keep &= np.isclose(tp.to_numpy(dtype=float), float(timepoint_months), rtol=0, atol=1e-6)
@@ -410,8 +290,8 @@ def effect_sizes(
     records, skipped, notes = [], [], {"zero cell": [], "exponential": []}
     for idx, row in rows.iterrows():
         study = _text(row, "study")
-        where = f"study {study} (trials row {idx})"
-        single = _text(row, "design") == "single_arm" or _text(row, "control") == "none"
+        where = _where(row, idx)
+        single = _is_single_arm(row)
         if single and not include_single_arm:
             continue
         try:
@@ -425,7 +305,8 @@ def effect_sizes(
                 row_measure = measure
             n_t, n_c, tp = _val(row, "n_t"), _val(row, "n_c"), _val(row, "timepoint_months")
         except _Skip as reason:
-            skipped.append(f"{where}: {reason}")
+            skipped.append({"study": study, "line": _line(row), "outcome_detail": _text(row, "outcome_detail"),
+                            "reason": str(reason), "where": where})
             continue
         except InputError as err:
             raise InputError(f"{where}, outcome {outcome}: {err}") from err
@@ -437,13 +318,16 @@ def effect_sizes(
         if "exponential" in how:
             notes["exponential"].append(study)
         rec = {c: row.get(c, math.nan) for c in OUTPUT_COLUMNS}
-        rec.update(study=study, yi=yi, vi=vi, sei=math.sqrt(vi), measure=row_measure, derivation=how,
-                   n_t=n_t, n_c=n_c, timepoint_months=tp)
+        sei = math.sqrt(vi)
+        rec.update(study=study, yi=yi, vi=vi, sei=sei, ci_low=yi - z * sei, ci_high=yi + z * sei,
+                   measure=row_measure, derivation=how, n_t=n_t, n_c=n_c, timepoint_months=tp,
+                   events_t=_val(row, "events_t"), events_c=_val(row, "events_c"), pct_t=_val(row, "pct_t"),
+                   pct_c=_val(row, "pct_c"), line=_line(row))
         records.append(rec)
 
     if skipped:
         warnings.warn(f"effect_sizes(outcome={outcome!r}): {len(skipped)} row(s) gave no effect size: "
-                      + "; ".join(skipped), MetaanWarning, stacklevel=2)
+                      + "; ".join(f"{s['where']}: {s['reason']}" for s in skipped), MetaanWarning, stacklevel=2)
     if notes["zero cell"]:
         warnings.warn("effect_sizes: 0.5 continuity correction added to 2x2 tables with a zero cell for "
                       + ", ".join(notes["zero cell"]), MetaanWarning, stacklevel=2)
@@ -452,7 +336,106 @@ def effect_sizes(
                       + ", ".join(notes["exponential"]), MetaanWarning, stacklevel=2)
 
     out = pd.DataFrame.from_records(records, columns=list(OUTPUT_COLUMNS))
-    for col in ("yi", "vi", "sei", "n_t", "n_c", "timepoint_months"):
+    for col in ("yi", "vi", "sei", "ci_low", "ci_high", "n_t", "n_c", "events_t", "events_c", "pct_t", "pct_c",
+                "timepoint_months"):
         out[col] = out[col].astype(float)
+    out["line"] = out["line"].astype("Int64")
     out["label"] = _labels(out) if len(out) else []
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    table = SkippedRows.from_records(skipped, columns=list(SKIPPED_COLUMNS))
+    table["line"] = table["line"].astype("Int64")
+    out.attrs["skipped"] = table
+    return out
+
+
+# within-arm changes: what a before/after comparison shows (and why it is not an effect)
+# ----------------------------------------------------------------------------------------------------------
+
+WITHIN_ARM_COLUMNS = (
+    "study", "arm", "design", "control", "yi", "vi", "sei", "n", "derivation", "timepoint_months", "population",
+    "label", "outcome_detail", "result_version", "evidence", "line",
+)
+
+
+def within_arm_changes(
+    trials: pd.DataFrame, outcome: str, *, evidence: str | Sequence[str] = "primary"
+) -> pd.DataFrame:
+    """Every printed within-arm change of an ALSFRS-R outcome, one row per arm: cells, control and single arms.
+
+    A before/after change in the cell arm is not an effect of the cells: ALS progresses, so the control arm
+    of a controlled trial changes too, and only the difference between the arms estimates the effect. This
+    table puts the two arms side by side (and single-arm studies next to them) to show it.
+
+    Parameters
+    ----------
+    trials
+        DataFrame with the SPEC.md columns (as ``load_trials`` returns them).
+    outcome
+        ``alsfrs_change`` (points), ``alsfrs_slope`` or ``alsfrs_slope_change`` (points/month): the arm's
+        ``mean_t`` / ``mean_c`` is then its mean change, slope or change in slope.
+    evidence
+        ``"primary"`` (default), ``"secondary"``, ``"all"`` or a list, as in :func:`effect_sizes`.
+
+    Notes
+    -----
+    Rows with ``status == "extracted"``. An arm is listed when it prints its mean with an SE (``vi = SE²``)
+    or with an SD and n (``vi = SD²/n``; Cochrane Handbook 6.5.2.2: SE = SD/√n), the single-arm conversion of
+    :func:`effect_sizes` (``include_single_arm=True``); a single-arm row without arm statistics may also give
+    its printed estimate with SE, CI or p. Arms printing neither are left out silently (they are not effect
+    sizes that went missing: the between-arm table is :func:`effect_sizes`). Controlled trials give a
+    ``"cells"`` and a ``"control"`` row; single-arm rows (``design == "single_arm"`` or ``control == "none"``)
+    a ``"cells"`` row.
+
+    Returns
+    -------
+    DataFrame with columns ``WITHIN_ARM_COLUMNS`` in input order (cells arm before control arm): ``yi`` the
+    mean change, ``vi``, ``sei = sqrt(vi)``, ``n`` the arm's patients, ``label`` the study (with what tells
+    its rows apart) and the arm.
+    """
+    if outcome not in ALSFRS_OUTCOMES:
+        raise InputError(f"outcome={outcome!r}: within-arm changes are for the ALSFRS-R outcomes "
+                         f"{', '.join(ALSFRS_OUTCOMES)}")
+    levels = _check_frame(trials, evidence)
+    rows = trials[_extracted(trials, outcome, levels).to_numpy()]
+    records, sources = [], []
+    for idx, row in rows.iterrows():
+        single = _is_single_arm(row)
+        arms = []
+        try:
+            if single:
+                try:
+                    arms.append(("cells", *_single_arm_row(row), _val(row, "n_t")))
+                except _Skip:
+                    pass
+            else:
+                for arm, key, name in (("cells", "t", "cells arm"), ("control", "c", "control arm")):
+                    got = _arm_change(row, key)
+                    if got is not None:
+                        arms.append((arm, got[0], got[1], f"{got[2]} ({name})", _val(row, f"n_{key}")))
+        except InputError as err:
+            raise InputError(f"{_where(row, idx)}, outcome {outcome}: {err}") from err
+        if not arms:
+            continue
+        source = {c: row.get(c, math.nan) for c in ("study", "timepoint_months", "population", "outcome_detail",
+                                                     "result_version")}  # fmt: skip
+        source.update(study=_text(row, "study"), timepoint_months=_val(row, "timepoint_months"),
+                      measure="mean_change")
+        sources.append(source)
+        for arm, yi, vi, how, n in arms:
+            records.append({
+                "source": len(sources) - 1, "study": source["study"], "arm": arm, "design": row.get("design"),
+                "control": row.get("control"), "yi": float(yi), "vi": float(vi), "sei": math.sqrt(vi), "n": n,
+                "derivation": how, "timepoint_months": source["timepoint_months"],
+                "population": row.get("population"), "outcome_detail": row.get("outcome_detail"),
+                "result_version": row.get("result_version"), "evidence": row.get("evidence"), "line": _line(row),
+                "single": single,
+            })  # fmt: skip
+    out = pd.DataFrame.from_records(records, columns=[*WITHIN_ARM_COLUMNS, "source", "single"])
+    if len(out):
+        base = _labels(pd.DataFrame(sources))
+        out["label"] = [f"{base[s]}: {'single arm' if one else arm + ' arm'}"
+                        for s, one, arm in zip(out["source"], out["single"], out["arm"], strict=True)]
+    for col in ("yi", "vi", "sei", "n", "timepoint_months"):
+        out[col] = out[col].astype(float)
+    out["line"] = out["line"].astype("Int64")
+    return out[list(WITHIN_ARM_COLUMNS)].reset_index(drop=True)

@@ -24,7 +24,7 @@ from .grade import MCID_COLUMNS as MCID_COLUMNS
 from .grade import MCID_MEASURES as MCID_MEASURES
 from .grade import MCID_OUTCOMES as MCID_OUTCOMES
 from .grade import MCID_PATH as MCID_PATH
-from .grade import grade_table, load_mcid
+from .grade import absolute_mcid, grade_table, load_mcid
 from .information import diversity, fragility_index, information_size, pooled_power, power
 from .sequential import BENEFIT as BENEFIT
 from .sequential import INCONCLUSIVE as INCONCLUSIVE
@@ -36,4 +36,5 @@ __all__ = [
     "information_size", "diversity", "obf_spending", "sequential_boundaries", "Boundaries",
     "trial_sequential", "TSAResult", "power", "pooled_power", "fragility_index", "bayes_pool", "BayesResult",
     "sceptical_prior", "enthusiastic_prior", "SCEPTICAL", "ENTHUSIASTIC", "grade_table", "load_mcid",
+    "absolute_mcid",
 ]  # fmt: skip

@@ -3,7 +3,8 @@
 ``grade_table`` pools each outcome (one row per study) and rates the five GRADE domains from the data (Guyatt
 et al. 2008; Schünemann et al. 2013), with the reason for every downgrade; the imprecision domain uses the
 optimal information size of an MCID. Minimal clinically important differences are data: ``load_mcid`` reads and
-validates ``data/mcid.csv``. Import these from :mod:`metaan.evidence`.
+validates ``data/mcid.csv``; ``absolute_mcid`` turns a relative slowing of decline into points. Import these from
+:mod:`metaan.evidence`.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ import numpy as np
 import pandas as pd
 
 from .bias import egger
-from .effects import MEASURE_BY_OUTCOME, effect_sizes
+from .effects import MEASURE_BY_OUTCOME, effect_sizes, one_per_study
 from .errors import DataError, InputError, MetaanWarning
-from .information import _z
+from .information import _z, information_size
 from .models import pool
 
 __all__ = [
-    "grade_table", "load_mcid", "CERTAINTY", "DOMAINS", "MCID_PATH", "MCID_COLUMNS", "MCID_MEASURES", "MCID_OUTCOMES",
+    "grade_table", "load_mcid", "absolute_mcid", "CERTAINTY", "DOMAINS", "MCID_PATH", "MCID_COLUMNS",
+    "MCID_MEASURES", "MCID_OUTCOMES",
 ]  # fmt: skip
 
 
@@ -34,25 +36,6 @@ __all__ = [
 
 CERTAINTY = {4: "high", 3: "moderate", 2: "low", 1: "very_low"}
 DOMAINS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
-_POPULATION_RANK = {"itt": 0, "mitt": 1, "all": 2, "per_protocol": 3, "completers": 4}
-_VERSION_RANK = {"paper": 0, "erratum": 0, "registry_results": 1, "conference_abstract": 2,
-                 "press_release": 3, "review_secondary": 4}  # fmt: skip
-
-
-def _one_per_study(es: pd.DataFrame) -> pd.DataFrame:
-    """One row per study: ITT-most population, then the longest follow-up, then the paper version."""
-    if es.empty:
-        return es
-    rank = pd.DataFrame({
-        "pop": es["population"].map(lambda p: _POPULATION_RANK.get(str(p), 9)),
-        "time": -es["timepoint_months"].fillna(-np.inf),
-        "version": es["result_version"].map(lambda v: _VERSION_RANK.get(str(v), 9)),
-        "order": np.arange(len(es)),
-    })  # fmt: skip
-    keep = rank.assign(study=es["study"].to_numpy()).sort_values(["study", "pop", "time", "version", "order"])
-    return es.loc[sorted(keep.groupby("study", sort=False).head(1).index)].reset_index(drop=True)
-
-
 def _mcid_for(mcid, outcome: str, measure: str) -> float | None:
     value = mcid.get(outcome) if isinstance(mcid, Mapping) else mcid
     if value is None:
@@ -93,7 +76,27 @@ def _inconsistency_domain(res, k: int) -> tuple[int, str]:
     return 0, text
 
 
-def _imprecision_domain(res, m: float | None, n_total: float, alpha: float, power_: float) -> tuple:
+def _sd_for(sd, outcome: str, measure: str) -> float | None:
+    """The outcome's SD for the optimal information size (None: not given), checked."""
+    value = sd.get(outcome) if isinstance(sd, Mapping) else sd
+    if value is None:
+        return None
+    if measure != "MD":
+        if isinstance(sd, Mapping):
+            raise InputError(f"{outcome}: sd = {value!r} was given, but an SD applies to mean-difference outcomes "
+                             f"only, not to {measure}")
+        return None  # one number for every outcome: the mean-difference outcomes use it
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not (math.isfinite(number) and number > 0):
+        raise InputError(f"{outcome}: sd = {value!r}; the standard deviation must be a finite number > 0")
+    return number
+
+
+def _imprecision_domain(res, m: float | None, n_total: float, alpha: float, power_: float,
+                        sd: float | None = None) -> tuple:  # fmt: skip
     lo, hi = res.ci_low, res.ci_high
     if m is None:
         crosses = lo < 0 < hi
@@ -115,15 +118,21 @@ def _imprecision_domain(res, m: float | None, n_total: float, alpha: float, powe
         )
     else:
         reasons = ["CI does not cross the MCID"]
-    se_req = a / (_z(1 - alpha / 2) + _z(power_))
-    ois = n_total * (1.0 / np.sum(1.0 / res.vi)) / se_req**2 if np.isfinite(n_total) else math.nan
-    if np.isfinite(ois) and n_total < ois:
-        points += 1
-        reasons.append(f"N = {n_total:.0f} below the optimal information size (OIS = {ois:.0f})")
-    elif np.isfinite(ois):
-        reasons.append(f"N = {n_total:.0f} meets the optimal information size (OIS = {ois:.0f})")
+    if sd is not None:
+        ois = information_size(delta=a, sd=sd, alpha=alpha, power=power_)
+        how = f"information_size(delta = MCID {a:g}, sd = {sd:g})"
     else:
-        reasons.append("participants not reported for every study: OIS not assessed")
+        se_req = a / (_z(1 - alpha / 2) + _z(power_))
+        ois = n_total * (1.0 / np.sum(1.0 / res.vi)) / se_req**2 if np.isfinite(n_total) else math.nan
+        how = "N·V_F/SE_req² from the studies' variances, no SD given"
+    if np.isfinite(n_total) and n_total < ois:
+        points += 1
+        reasons.append(f"N = {n_total:.0f} below the optimal information size (OIS = {ois:.0f}; {how})")
+    elif np.isfinite(n_total):
+        reasons.append(f"N = {n_total:.0f} meets the optimal information size (OIS = {ois:.0f}; {how})")
+    else:
+        known = f" (OIS = {ois:.0f}; {how})" if np.isfinite(ois) else ""
+        reasons.append(f"participants not reported for every study: N not compared with the OIS{known}")
     return -min(points, 2), "; ".join(reasons), ois
 
 
@@ -141,6 +150,7 @@ def grade_table(
     outcomes: Sequence[str] | None = None,
     mcid: float | Mapping[str, float] | None = None,
     *,
+    sd: float | Mapping[str, float] | None = None,
     method: str = "REML",
     test: str = "knha",
     level: float = 0.95,
@@ -152,11 +162,14 @@ def grade_table(
     r"""GRADE summary-of-findings table: one row per outcome with certainty and the reason for each downgrade.
 
     For each outcome, ``metaan.effects.effect_sizes(trials, outcome, **effect_kwargs)`` gives the effect sizes
-    (primary evidence, between-arm designs); one row per study is kept (ITT-most population, then the longest
-    follow-up, then the paper version) and pooled with ``metaan.models.pool(method, test, level)`` (k = 1: the
-    study itself). ``mcid`` (a number, or a mapping outcome → number) is on the reported scale: points for MD,
-    the ratio for HR/OR (it is log-transformed); its sign on the analysis scale says which direction is
-    benefit.
+    (primary evidence, between-arm designs); one row per study is kept by :func:`metaan.effects.one_per_study`
+    (the row marked ``primary_analysis``, else the full population, primary evidence, the paper, the longest
+    follow-up, file order) and pooled with ``metaan.models.pool(method, test, level)`` (k = 1: the study
+    itself). ``mcid`` (a number, or a mapping outcome → number) is on the reported scale: points for MD, the
+    ratio for HR/OR (it is log-transformed); its sign on the analysis scale says which direction is benefit.
+    An MCID given as a relative slowing of decline converts to points with :func:`absolute_mcid`. ``sd`` (a
+    number for every mean-difference outcome, or a mapping outcome → SD in the outcome's unit) is the
+    standard deviation of the outcome per patient, used for the optimal information size.
 
     Rules (Guyatt et al. 2008, BMJ 336:924; GRADE handbook, Schünemann et al. 2013; weights are the pooled
     model's percentage weights; a domain is downgraded by 0, −1 or −2):
@@ -170,9 +183,13 @@ def grade_table(
       PICO directness otherwise needs judgement: pass it in ``judgements``.
     - imprecision (thresholds: the MCID and −MCID; Zeng et al. 2021, J Clin Epidemiol 137:163): −2 if the CI
       includes both important benefit and important harm, −1 if it crosses the MCID or −MCID, plus −1 if the
-      participants N fall below the optimal information size OIS = N·V_F/SE_req² (the N at which a
-      fixed-effect analysis would have SE_req = MCID/(z₁₋α/₂ + z₁₋β); Guyatt et al. 2011, J Clin Epidemiol
-      64:1283), at most −2. Without an MCID: −1 if the CI includes no effect; the OIS is not assessed.
+      participants N fall below the optimal information size (Guyatt et al. 2011, J Clin Epidemiol 64:1283),
+      at most −2. With ``sd`` for the outcome, OIS = :func:`metaan.information.information_size` (delta = |MCID|,
+      sd) = 4 (z₁₋α/₂ + z₁₋β)² sd² / MCID², the participants of a two-arm 1:1 trial powered for the MCID;
+      without it, OIS = N·V_F/SE_req², the N at which a fixed-effect analysis of these studies would have
+      SE_req = |MCID|/(z₁₋α/₂ + z₁₋β) (V_F = 1/Σ(1/v_i); the same number when every study has equal arms and
+      the outcome SD). The reason says which was used. Without an MCID: −1 if the CI includes no effect; the
+      OIS is not assessed.
     - publication_bias: not assessable with k < 10 (0, reason stated); −1 if Egger's test p < 0.10.
 
     Certainty = start − Σ downgrades (floor very_low): high | moderate | low | very_low. Upgrading (large
@@ -189,7 +206,7 @@ def grade_table(
         outcomes = list(dict.fromkeys(o for o in trials["outcome"].dropna().astype(str) if o.strip()))
     rows = []
     for outcome in outcomes:
-        es = _one_per_study(effect_sizes(trials, outcome, **effect_kwargs))
+        es = one_per_study(effect_sizes(trials, outcome, **effect_kwargs))
         k = len(es)
         row = {"outcome": outcome, "k": k, "studies": ", ".join(es["label"].astype(str)) if k else ""}
         if k == 0:
@@ -207,7 +224,7 @@ def grade_table(
         w = np.asarray(res.weights, dtype=float)
         rob = es["risk_of_bias"].fillna("").astype(str).str.strip().to_numpy()
         subgroup = es["population"].fillna("").astype(str).str.startswith("subgroup").to_numpy()
-        imp, imp_reason, ois = _imprecision_domain(res, m, n_total, alpha, power)
+        imp, imp_reason, ois = _imprecision_domain(res, m, n_total, alpha, power, _sd_for(sd, outcome, measure))
         rated = {
             "risk_of_bias": _rob_domain(rob, w),
             "inconsistency": _inconsistency_domain(res, k),
@@ -303,3 +320,40 @@ def load_mcid(path: str | Path | None = None) -> pd.DataFrame:
     out = pd.DataFrame.from_records(records, columns=list(MCID_COLUMNS))
     out["mcid"] = out["mcid"].astype(float)
     return out
+
+
+def absolute_mcid(relative_slowing: float, control_change: float) -> float:
+    r"""An MCID stated as a relative slowing of decline, converted to the outcome's units.
+
+    ``absolute_mcid = relative_slowing · |control_change|``
+
+    ALS MCIDs for the ALSFRS-R are usually stated relative to the rate of decline: clinicians rated a 20-25%
+    slowing of the ALSFRS-R slope as clinically meaningful (Castrillo-Viguera et al. 2010, Amyotroph Lateral
+    Scler 11:178), and people with ALS named a median minimum important slowing of 20% (Meyer et al.;
+    ``data/mcid.csv``, measure ``relative_slope_reduction``, stores these as percentages). A mean difference
+    between arms is in points (or points/month), so the relative slowing is applied to the control arm's
+    decline: with a control arm that changed by −6.0 points over 6 months, a 20% slowing is 0.20 × 6.0 =
+    1.2 points of ALSFRS-R change; with a control slope of −1.0 points/month it is 0.2 points/month. The
+    result is positive (the MD at which cells would be beneficial, MD > 0 favouring cells), in the unit of
+    ``control_change``, and inherits its uncertainty: the control change is itself an estimate.
+
+    Parameters
+    ----------
+    relative_slowing
+        A fraction in (0, 1]: 0.20 for 20% (divide the percentages of ``data/mcid.csv`` by 100).
+    control_change
+        The control arm's mean change (points) or slope (points/month) over the same period as the outcome;
+        its sign is ignored.
+    """
+    try:
+        r, c = float(relative_slowing), float(control_change)
+    except (TypeError, ValueError):
+        raise InputError(f"relative_slowing = {relative_slowing!r} and control_change = {control_change!r} must be "
+                         "numbers") from None
+    if not (math.isfinite(r) and 0 < r <= 1):
+        raise InputError(f"relative_slowing = {relative_slowing!r}; give a fraction in (0, 1] (0.20 for 20%; "
+                         "data/mcid.csv stores percentages)")
+    if not (math.isfinite(c) and c != 0):
+        raise InputError(f"control_change = {control_change!r}; the control arm's change must be finite and "
+                         "non-zero")
+    return r * abs(c)

@@ -14,6 +14,7 @@ import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -248,8 +249,10 @@ class TSAResult:
     cumulative pooled effect (sign as the data), ``boundary`` (efficacy boundary on the benefit side, signed),
     ``harm_boundary`` (its mirror), ``futility`` (inner wedge, signed), ``alpha_spent``/``beta_spent``
     (cumulative). ``grid`` is a DataFrame (fraction, information, boundary, harm_boundary, futility) on a fine
-    grid from 0 to max(1, last fraction): the boundaries a next analysis at that information would face —
-    everything a TSA plot needs with ``z``.
+    grid of ``grid_points`` fractions from 0 to max(1, last fraction), plus t = 1: the boundaries a next
+    analysis at that information would face — everything a TSA plot needs with ``z``. It is a cached property,
+    computed from ``boundaries`` on first access (by :func:`metaan.plots.tsa_plot`, say), because the
+    recursive integration at every grid point costs far more than the analysis itself.
     """
 
     labels: tuple[str, ...]
@@ -271,7 +274,19 @@ class TSAResult:
     direction: str
     verdict: str
     reason: str
-    grid: pd.DataFrame = field(repr=False)
+    grid_points: int = 201
+    boundaries: Boundaries | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def grid(self) -> pd.DataFrame:
+        """The boundaries a next analysis would face on ``grid_points`` fractions in (0, max(1, last]], and 1."""
+        if self.boundaries is None:
+            raise InputError("this TSAResult was built without its boundaries; the plotting grid needs them")
+        sign = 1.0 if self.direction == "greater" else -1.0
+        tg = np.union1d(np.linspace(0.0, max(1.0, self.fraction[-1]), self.grid_points)[1:], [1.0])
+        ge, gf = self.boundaries.at(tg)
+        return pd.DataFrame({"fraction": tg, "information": tg * self.ris, "boundary": sign * ge,
+                             "harm_boundary": -sign * ge, "futility": sign * gf})  # fmt: skip
 
     @property
     def crossed(self) -> np.ndarray:
@@ -340,6 +355,9 @@ def trial_sequential(
     reached (t ≥ 1, where f = b) without Z ≥ b → "firm evidence of no meaningful benefit"; otherwise
     "inconclusive". MetaanWarnings of the per-look pooling (few studies with a z-test) are silenced: the TSA
     boundaries are the multiplicity adjustment here.
+
+    Only the boundaries at the looks are computed here; the plotting grid of ``grid_points`` information
+    fractions (``TSAResult.grid``) is computed when it is first read.
     """
     y = np.asarray(yi, dtype=float).ravel()
     v = np.asarray(vi, dtype=float).ravel()
@@ -357,6 +375,8 @@ def trial_sequential(
         if not (np.isfinite(n[i]) and n[i] > 0):
             raise InputError(f"{labels[i]}: n = {n[i]!r}; the information a trial adds must be > 0")
     ris = _check_positive("ris", ris)
+    if isinstance(grid_points, bool) or not isinstance(grid_points, int | np.integer) or grid_points < 2:
+        raise InputError(f"grid_points = {grid_points!r}; the plotting grid needs an integer >= 2")
     if direction not in ("greater", "less"):
         raise InputError(
             f"direction = {direction!r}; use 'greater' or 'less' (the sign of a beneficial effect)"
@@ -373,13 +393,9 @@ def trial_sequential(
     frac = info / ris
     b = sequential_boundaries(frac, alpha, power)
     verdict, reason = _tsa_verdict(sign * z[-1], b.efficacy[-1], b.futility[-1], frac[-1])
-    tg = np.union1d(np.linspace(0.0, max(1.0, frac[-1]), grid_points)[1:], [1.0])
-    ge, gf = b.at(tg)
-    grid = pd.DataFrame({"fraction": tg, "information": tg * ris, "boundary": sign * ge,
-                         "harm_boundary": -sign * ge, "futility": sign * gf})  # fmt: skip
     return TSAResult(
         labels=labels, n=n, information=info, fraction=frac, estimate=est, se=se, z=z,
         boundary=sign * b.efficacy, harm_boundary=-sign * b.efficacy, futility=sign * b.futility,
         alpha_spent=b.alpha_spent, beta_spent=b.beta_spent, ris=ris, alpha=alpha, power=power, method=method,
-        direction=direction, verdict=verdict, reason=reason, grid=grid,
+        direction=direction, verdict=verdict, reason=reason, grid_points=grid_points, boundaries=b,
     )  # fmt: skip

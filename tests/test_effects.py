@@ -542,13 +542,15 @@ SPEC_COLUMNS = (
     "study,author,year,doi,pmid,registry,design,blinding,control,cell_type,cell_origin,route,dose,outcome,"
     "outcome_detail,timepoint_months,population,result_version,n_t,mean_t,sd_t,se_t,events_t,n_c,mean_c,sd_c,"
     "se_c,events_c,measure,estimate,se,ci_low,ci_high,p,contrast_direction,median_t,median_c,hr,hr_ci_low,"
-    "hr_ci_high,as_printed,source_url,locator,evidence,status,risk_of_bias,rob_reason,sponsor,notes"
+    "hr_ci_high,as_printed,source_url,locator,evidence,status,risk_of_bias,rob_reason,sponsor,notes,pct_t,pct_c,"
+    "events_are,primary_analysis"
 ).split(",")
 
 EXPECTED_OUTPUT_COLUMNS = [
-    "study", "label", "yi", "vi", "sei", "measure", "derivation", "design", "control", "n_t", "n_c",
-    "evidence", "risk_of_bias", "timepoint_months", "population", "outcome", "outcome_detail",
-    "result_version", "source_url", "locator",
+    "study", "label", "yi", "vi", "sei", "ci_low", "ci_high", "measure", "derivation", "design", "control",
+    "blinding", "n_t", "n_c", "events_t", "events_c", "pct_t", "pct_c", "evidence", "risk_of_bias",
+    "timepoint_months", "population", "outcome", "outcome_detail", "result_version", "primary_analysis",
+    "source_url", "locator", "line",
 ]
 
 
@@ -774,3 +776,289 @@ def test_effect_sizes_empty_result_has_the_columns():
     out = ef.effect_sizes(_trials(_row(study="Q", status="no_numbers")), "survival")
     assert list(out.columns) == EXPECTED_OUTPUT_COLUMNS
     assert len(out) == 0
+
+
+# ----------------------------------------------------------------------------------------------------------
+# effect_sizes: CI columns, carried columns, skipped rows
+# ----------------------------------------------------------------------------------------------------------
+
+
+def test_effect_sizes_wald_ci_columns_by_hand():
+    """MD 1.5 with printed SE 0.6: 95% CI 1.5 ± 1.959964 × 0.6 = 0.3240216 to 2.6759784; at level 0.90,
+    1.5 ± 1.644854 × 0.6. Counts 12/30 vs 9/30: ln(12·21/(18·9)) ± 1.959964 · sqrt(1/12 + 1/18 + 1/9 + 1/21),
+    on the log OR scale (not the OR)."""
+    md = _trials(_row(study="S2019", measure="MD", estimate=1.5, se=0.6, n_t=30, n_c=30,
+                      contrast_direction="cells_minus_control"))
+    r = ef.effect_sizes(md, "alsfrs_change").iloc[0]
+    assert (r["ci_low"], r["ci_high"]) == (approx(1.5 - Z975 * 0.6), approx(1.5 + Z975 * 0.6))
+    assert (r["ci_low"], r["ci_high"]) == (approx(0.3240216, abs=1e-7), approx(2.6759784, abs=1e-7))
+    r90 = ef.effect_sizes(md, "alsfrs_change", level=0.90).iloc[0]
+    assert (r90["ci_low"], r90["ci_high"]) == (approx(1.5 - Z95 * 0.6), approx(1.5 + Z95 * 0.6))
+    counts = _trials(_row(study="G2015", outcome="responder", events_t=12, n_t=30, events_c=9, n_c=30))
+    r = ef.effect_sizes(counts, "responder").iloc[0]
+    half = Z975 * math.sqrt(1 / 12 + 1 / 18 + 1 / 9 + 1 / 21)
+    assert (r["ci_low"], r["ci_high"]) == (approx(math.log(252 / 162) - half), approx(math.log(252 / 162) + half))
+    with pytest.raises(InputError, match="level=1.5 is outside"):
+        ef.effect_sizes(md, "alsfrs_change", level=1.5)
+
+
+def test_effect_sizes_carries_printed_columns_and_the_csv_line():
+    trials = _trials(
+        _row(study="G2015", outcome="responder", events_t=12, n_t=30, events_c=9, n_c=30, pct_t=40.0,
+             pct_c=30.0, blinding="double_blind", primary_analysis="yes"),
+        _row(study="H2015", outcome="responder", events_t=3, n_t=30, events_c=2, n_c=30, blinding="open_label"),
+    )
+    trials.insert(0, "line", [14, 27])
+    out = ef.effect_sizes(trials, "responder")
+    assert out["line"].tolist() == [14, 27]
+    assert out[["events_t", "events_c", "pct_t"]].iloc[0].tolist() == [12.0, 9.0, 40.0]
+    assert math.isnan(out["pct_c"].iloc[1])
+    assert out["blinding"].tolist() == ["double_blind", "open_label"]
+    assert out["primary_analysis"].iloc[0] == "yes"
+    no_line = ef.effect_sizes(trials.drop(columns="line"), "responder")
+    assert no_line["line"].isna().all() and list(no_line.columns) == EXPECTED_OUTPUT_COLUMNS
+
+
+def test_effect_sizes_skipped_rows_table_and_warning():
+    trials = _trials(
+        _row(study="E2016", measure="MD", estimate=3.6, se=1.9, contrast_direction="cells_minus_control"),
+        _row(study="F2016", measure="MD", estimate=3.6, se=1.9, outcome_detail="week 28 change"),
+        _row(study="K2009", mean_t=-2.0, mean_c=-4.0, outcome_detail="3-month change"),
+        _row(study="N2019", design="single_arm", control="none", mean_t=2.0, sd_t=4.0, n_t=16),
+    )
+    trials.insert(0, "line", [5, 6, 9, 12])
+    with pytest.warns(MetaanWarning, match=r"2 row\(s\) gave no effect size: study F2016 .*; study K2009"):
+        out = ef.effect_sizes(trials, "alsfrs_change")
+    skipped = out.attrs["skipped"]
+    assert isinstance(skipped, pd.DataFrame)
+    assert list(skipped.columns) == ["study", "line", "outcome_detail", "reason"]
+    assert skipped["study"].tolist() == ["F2016", "K2009"]  # N2019 (single arm) is filtered out, not skipped
+    assert skipped["line"].tolist() == [6, 9]
+    assert skipped["outcome_detail"].tolist() == ["week 28 change", "3-month change"]
+    assert skipped["reason"].iat[0] == ("printed MD has contrast_direction=''; expected cells_minus_control or "
+                                        "control_minus_cells, and no usable arm statistics")
+    assert skipped["reason"].iat[1] == "no printed MD with SE/CI/p and no arm means with SD (and n) or SE"
+    clean = ef.effect_sizes(trials.iloc[[0]], "alsfrs_change")
+    assert len(clean.attrs["skipped"]) == 0 and list(clean.attrs["skipped"].columns) == list(skipped.columns)
+
+
+def test_effect_size_tables_with_skipped_rows_concatenate():
+    """pandas compares attrs when concatenating; a DataFrame in attrs must not make pd.concat raise."""
+    one = _trials(_row(study="A1", mean_t=1.0, sd_t=2.0, n_t=10, mean_c=0.0, sd_c=2.0, n_c=10),
+                  _row(study="B1", mean_t=1.0, mean_c=0.0))
+    two = _trials(_row(study="A2", mean_t=1.0, sd_t=2.0, n_t=10, mean_c=0.0, sd_c=2.0, n_c=10),
+                  _row(study="B2", mean_t=1.0, mean_c=0.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MetaanWarning)
+        a, b = ef.effect_sizes(one, "alsfrs_change"), ef.effect_sizes(two, "alsfrs_change")
+    both = pd.concat([a, b], ignore_index=True)
+    assert both["study"].tolist() == ["A1", "A2"]
+    halves = pd.concat([a.iloc[:0], a.iloc[:1]])
+    assert halves.attrs["skipped"]["study"].tolist() == ["B1"]
+    skipped = pd.concat([a.attrs["skipped"], b.attrs["skipped"]], ignore_index=True)
+    assert skipped["study"].tolist() == ["B1", "B2"]
+    assert (skipped["study"] == "B2").tolist() == [False, True]  # columns still compare element-wise
+
+
+# ----------------------------------------------------------------------------------------------------------
+# effect_sizes: responder events that are harms, and percentages
+# ----------------------------------------------------------------------------------------------------------
+
+
+def test_effect_sizes_harm_events_flip_the_log_or():
+    """Good responders 20/32 vs 6/27 and their complement, poor responders 12/32 vs 21/27 (events_are=harm).
+    Hand: ln OR(good) = ln(20·21 / (12·6)) = ln(420/72); ln OR(poor) = ln(12·6 / (20·21)) = −ln(420/72), flipped
+    to +ln(420/72): the complement gives the same effect, same variance 1/20 + 1/12 + 1/6 + 1/21.
+    A printed OR 0.5 (95% CI 0.25 to 1.0) of a harm, control vs cells: inverted (+ln 2) and flipped (−ln 2)."""
+    trials = _trials(
+        _row(study="Oh2018", outcome="responder", outcome_detail=">=50% (good)", events_t=20, n_t=32,
+             events_c=6, n_c=27, events_are="benefit"),
+        _row(study="Oh2018", outcome="responder", outcome_detail="<50% (poor)", events_t=12, n_t=32,
+             events_c=21, n_c=27, events_are="harm"),
+        _row(study="H2015", outcome="responder", measure="OR", estimate=0.5, ci_low=0.25, ci_high=1.0,
+             contrast_direction="control_vs_cells", n_t=40, n_c=40, events_are="harm"),
+    )
+    out = ef.effect_sizes(trials, "responder")
+    assert out["yi"].iloc[0] == approx(math.log(420 / 72))
+    assert out["yi"].iloc[1] == approx(math.log(420 / 72))
+    assert out["vi"].iloc[1] == approx(1 / 20 + 1 / 12 + 1 / 6 + 1 / 21)
+    assert out["derivation"].iloc[0] == "log OR from 2x2 counts"
+    assert out["derivation"].iloc[1] == ("log OR from 2x2 counts; sign flipped: the events are harms "
+                                         "(events_are=harm), so log OR > 0 favours cells")
+    assert out["yi"].iloc[2] == approx(-math.log(2))
+    assert "inverted from control vs cells; sign flipped: the events are harms" in out["derivation"].iloc[2]
+
+
+def test_effect_sizes_log_or_from_printed_percentages_by_hand():
+    """33% of 95 vs 28% of 94: 31.35 -> 31 and 26.32 -> 26 responders (rounded); hand ln OR =
+    ln(31·68 / (64·26)), vi = 1/31 + 1/64 + 1/26 + 1/68. 50% of 7 = 3.5 rounds half up to 4 (vs 1 of 7)."""
+    trials = _trials(
+        _row(study="C2022", outcome="responder", pct_t=33.0, n_t=95, pct_c=28.0, n_c=94),
+        _row(study="R2020", outcome="responder", pct_t=50.0, n_t=7, events_c=1, n_c=7),
+    )
+    out = ef.effect_sizes(trials, "responder")
+    assert out["yi"].iloc[0] == approx(math.log(31 * 68 / (64 * 26)))
+    assert out["vi"].iloc[0] == approx(1 / 31 + 1 / 64 + 1 / 26 + 1 / 68)
+    assert out["derivation"].iloc[0] == "log OR from printed percentages and n (counts rounded)"
+    assert math.isnan(out["events_t"].iloc[0])  # the derived count is not reported as printed
+    assert out["yi"].iloc[1] == approx(math.log(4 * 6 / (3 * 1)))
+    assert out["derivation"].iloc[1].startswith("log OR from the printed percentage and n in the cells arm")
+
+
+def test_effect_sizes_prefers_printed_or_then_counts_over_percentages():
+    """Printed OR 1.33, p = 0.45 wins over 33% vs 28%: SE = ln 1.33 / Phi^-1(0.775). Printed counts 12/30 vs
+    9/30 win over percentages that would give other counts (50% and 10%)."""
+    trials = _trials(
+        _row(study="C2022", outcome="responder", measure="OR", estimate=1.33, p=0.45,
+             contrast_direction="cells_vs_control", pct_t=33.0, n_t=95, pct_c=28.0, n_c=94),
+        _row(study="G2015", outcome="responder", events_t=12, n_t=30, events_c=9, n_c=30, pct_t=50.0, pct_c=10.0),
+        _row(study="P2022", outcome="responder", pct_t=60.0, n_t=20, pct_c=30.0, n_c=20, events_are="harm"),
+    )
+    out = ef.effect_sizes(trials, "responder")
+    assert out["yi"].iloc[0] == approx(math.log(1.33))
+    assert out["sei"].iloc[0] == approx(math.log(1.33) / NormalDist().inv_cdf(1 - 0.45 / 2))
+    assert out["derivation"].iloc[0] == "log OR from printed OR and p-value (normal quantile)"
+    assert out["yi"].iloc[1] == approx(math.log(252 / 162))
+    assert out["derivation"].iloc[1] == "log OR from 2x2 counts"
+    # harms from percentages: 12/20 vs 6/20 -> ln(12·14/(8·6)), flipped
+    assert out["yi"].iloc[2] == approx(-math.log(12 * 14 / (8 * 6)))
+    assert out["derivation"].iloc[2].startswith("log OR from printed percentages and n (counts rounded); sign flipped")
+
+
+def test_effect_sizes_percentages_without_n_are_skipped():
+    trials = _trials(_row(study="C2022", outcome="responder", pct_t=37.9, pct_c=15.4,
+                          population="subgroup:baseline >=34"))
+    with pytest.warns(MetaanWarning, match="no events \\(or percentages\\) and n in both arms"):
+        out = ef.effect_sizes(trials, "responder")
+    assert len(out) == 0 and out.attrs["skipped"]["study"].tolist() == ["C2022"]
+
+
+# ----------------------------------------------------------------------------------------------------------
+# one_per_study
+# ----------------------------------------------------------------------------------------------------------
+
+
+def _es(*rows: dict) -> pd.DataFrame:
+    """A synthetic effect_sizes table: yi numbers the rows so that the test can see which one was chosen."""
+    base = dict(outcome="alsfrs_change", outcome_detail="change", population="itt", evidence="primary",
+                result_version="paper", timepoint_months=6.0, primary_analysis="", vi=1.0)
+    frame = pd.DataFrame([base | r for r in rows])
+    frame["yi"] = np.arange(len(frame), dtype=float)
+    if "line" not in frame.columns:
+        frame["line"] = np.arange(2, len(frame) + 2)
+    return frame
+
+
+def _pick(es, **kw):
+    out = ef.one_per_study(es, **kw)
+    return dict(zip(out["study"], zip(out["yi"].astype(int), out["selection"], strict=True), strict=True))
+
+
+def test_one_per_study_primary_analysis_first():
+    es = _es(dict(study="A", population="itt", timepoint_months=12.0),
+             dict(study="A", population="per_protocol", timepoint_months=6.0, primary_analysis="yes"),
+             dict(study="B"))
+    assert _pick(es) == {"A": (1, "primary_analysis"), "B": (2, "only row")}
+
+
+def test_one_per_study_population_order_and_subgroups_last():
+    order = ["subgroup:fast", "completers", "per_protocol", "all", "mitt", "itt"]
+    for k in range(1, len(order) + 1):
+        es = _es(*(dict(study="A", population=p) for p in order[:k]))
+        chosen, why = _pick(es)["A"]
+        assert es["population"].iat[chosen] == order[k - 1]
+        assert why == ("only row" if k == 1 else "population")
+    only_subgroups = _es(dict(study="A", population="subgroup:x"), dict(study="A", population="subgroup:y",
+                                                                         timepoint_months=12.0))
+    assert _pick(only_subgroups)["A"] == (1, "follow_up")
+
+
+def test_one_per_study_evidence_then_version_order():
+    es = _es(dict(study="A", evidence="secondary", result_version="paper"),
+             dict(study="A", evidence="primary", result_version="press_release"))
+    assert _pick(es)["A"] == (1, "evidence")
+    order = ["review_secondary", "press_release", "conference_abstract", "registry_results", "erratum", "paper"]
+    for k in range(2, len(order) + 1):
+        es = _es(*(dict(study="A", result_version=v) for v in order[:k]))
+        chosen, why = _pick(es)["A"]
+        assert (es["result_version"].iat[chosen], why) == (order[k - 1], "result_version")
+
+
+def test_one_per_study_longest_follow_up_then_file_order_with_warning():
+    es = _es(dict(study="A", timepoint_months=4.0), dict(study="A", timepoint_months=np.nan),
+             dict(study="A", timepoint_months=6.0))
+    assert _pick(es)["A"] == (2, "follow_up")
+    tie = _es(dict(study="A", outcome_detail=">=75% improvement", line=11),
+              dict(study="A", outcome_detail=">=50% improvement", line=9),
+              dict(study="B", outcome_detail="same", line=20), dict(study="B", outcome_detail="same", line=21))
+    with pytest.warns(MetaanWarning) as caught:
+        got = _pick(tie)
+    assert got == {"A": (1, "file_order"), "B": (2, "file_order")}  # line 9 comes first in the file
+    assert len(caught) == 1
+    text = str(caught[0].message)
+    assert "A: >=75% improvement | >=50% improvement" in text and "B:" not in text
+
+
+def test_one_per_study_custom_rule_multiple_outcomes_and_empty():
+    es = _es(dict(study="A", population="itt", timepoint_months=6.0),
+             dict(study="A", population="per_protocol", timepoint_months=12.0))
+    assert _pick(es)["A"] == (0, "population")
+    assert _pick(es, rule=("follow_up", "population"))["A"] == (1, "follow_up")
+    with pytest.raises(InputError, match="rule="):
+        ef.one_per_study(es, rule=("longest",))
+    two = _es(dict(study="A"), dict(study="A", outcome="responder"), dict(study="A", timepoint_months=3.0))
+    out = ef.one_per_study(two)
+    assert out["outcome"].tolist() == ["alsfrs_change", "responder"] and out["yi"].tolist() == [0.0, 1.0]
+    empty = ef.one_per_study(two.iloc[:0])
+    assert len(empty) == 0 and "selection" in empty.columns
+
+
+def test_one_per_study_on_effect_sizes_output_keeps_order():
+    arms = dict(mean_t=1.0, sd_t=2.0, n_t=10, mean_c=0.0, sd_c=2.0, n_c=10)
+    trials = _trials(_row(study="Z", **arms), _row(study="Y", population="mitt", **arms),
+                     _row(study="Y", population="itt", **arms))
+    out = ef.one_per_study(ef.effect_sizes(trials, "alsfrs_change"))
+    assert out["study"].tolist() == ["Z", "Y"] and out["population"].tolist() == ["itt", "itt"]
+    assert out["selection"].tolist() == ["only row", "population"]
+
+
+# ----------------------------------------------------------------------------------------------------------
+# within_arm_changes
+# ----------------------------------------------------------------------------------------------------------
+
+
+def test_within_arm_changes_controlled_and_single_arm_by_hand():
+    """Cells −3.10 (SD 2.2, n 31): vi = 2.2²/31 = 0.156129; control −6.48 (SD 4.53, n 25): vi = 4.53²/25 =
+    0.820836 — the control arm declines too, so −3.10 is not the effect (the MD is 3.38). Second trial: SEs
+    1.13 and 0.96 give vi = SE². Single arm: mean 2.0 with SD 4.0, n 16: vi = 1."""
+    trials = _trials(
+        _row(study="Oh2018", control="standard_care", mean_t=-3.10, sd_t=2.2, n_t=31, mean_c=-6.48, sd_c=4.53,
+             n_c=25, measure="MD", estimate=3.38, se=1.07, contrast_direction="cells_minus_control"),
+        _row(study="Cud2022", mean_t=-1.58, se_t=1.13, mean_c=-4.32, se_c=0.96, timepoint_months=6.4),
+        _row(study="Half2020", mean_t=-2.0, sd_t=3.0, mean_c=-4.0, sd_c=3.0, n_c=12),  # cells arm lacks n
+        _row(study="N2019", design="single_arm", control="none", mean_t=2.0, sd_t=4.0, n_t=16),
+        _row(study="Sec2019", mean_t=-1.0, se_t=0.5, mean_c=-2.0, se_c=0.5, evidence="secondary"),
+        _row(study="Resp", outcome="responder", events_t=3, n_t=10, events_c=2, n_c=10),
+    )
+    out = ef.within_arm_changes(trials, "alsfrs_change")
+    assert list(out.columns[:12]) == ["study", "arm", "design", "control", "yi", "vi", "sei", "n", "derivation",
+                                      "timepoint_months", "population", "label"]
+    assert list(zip(out["study"], out["arm"], strict=True)) == [
+        ("Oh2018", "cells"), ("Oh2018", "control"), ("Cud2022", "cells"), ("Cud2022", "control"),
+        ("Half2020", "control"), ("N2019", "cells")]
+    np.testing.assert_allclose(out["yi"], [-3.10, -6.48, -1.58, -4.32, -4.0, 2.0])
+    np.testing.assert_allclose(out["vi"], [2.2**2 / 31, 4.53**2 / 25, 1.13**2, 0.96**2, 9 / 12, 1.0])
+    np.testing.assert_allclose(out["sei"], np.sqrt(out["vi"]))
+    assert out["n"].iloc[:2].tolist() == [31.0, 25.0] and math.isnan(out["n"].iloc[2])
+    assert out["derivation"].iloc[1] == "within-arm mean change from mean and SD (control arm)"
+    assert out["derivation"].iloc[2] == "within-arm mean change from mean and SE (cells arm)"
+    assert out["derivation"].iloc[5] == "within-arm mean change from mean and SD (single arm, no control)"
+    assert out["label"].tolist()[:2] == ["Oh2018: cells arm", "Oh2018: control arm"]
+    assert out["label"].iloc[5] == "N2019: single arm"
+    assert out["timepoint_months"].iloc[2] == 6.4
+    everything = ef.within_arm_changes(trials, "alsfrs_change", evidence="all")
+    assert everything["study"].tolist()[-2:] == ["Sec2019", "Sec2019"]
+    with pytest.raises(InputError, match="within-arm changes are for the ALSFRS-R outcomes"):
+        ef.within_arm_changes(trials, "responder")
+    empty = ef.within_arm_changes(trials, "alsfrs_slope")
+    assert len(empty) == 0 and list(empty.columns) == list(out.columns)

@@ -17,6 +17,7 @@ from metaan.evidence import (
     ENTHUSIASTIC,
     SCEPTICAL,
     _sequential_probabilities,
+    absolute_mcid,
     bayes_pool,
     diversity,
     enthusiastic_prior,
@@ -351,6 +352,27 @@ def test_tsa_plot_structure():
         trial_sequential(yi, vi, np.r_[n[:4], 0.0], ris=2000.0)
 
 
+def test_tsa_grid_is_computed_on_first_access_and_cached():
+    yi, vi, n = _trials(1.0, 5, seed=5)
+    res = trial_sequential(yi, vi, n, ris=2000.0)
+    assert "grid" not in vars(res)  # trial_sequential computed the boundaries at the looks only
+    grid = res.grid
+    assert "grid" in vars(res) and res.grid is grid
+    assert grid["fraction"].size == 200  # linspace(0, 1, 201) without 0; t = 1 is already on it
+    # independent: the boundary a next analysis at t would face = the last bound of a design stopping at t
+    for tg in (grid["fraction"].iat[3], grid["fraction"].iat[120], 1.0):
+        design = sequential_boundaries(list(res.fraction[res.fraction < tg]) + [tg])
+        row = grid[np.isclose(grid["fraction"], tg, rtol=0, atol=1e-12)].iloc[0]
+        assert row["boundary"] == pytest.approx(design.efficacy[-1], rel=1e-9)
+        assert row["harm_boundary"] == pytest.approx(-design.efficacy[-1], rel=1e-9)
+        assert row["futility"] == pytest.approx(design.futility[-1], rel=1e-9)
+    down = trial_sequential(-yi, vi, n, ris=2000.0, direction="less", grid_points=2)
+    assert down.grid["fraction"].tolist() == [1.0]  # linspace(0, 1, 2)[1:] joined with t = 1
+    assert down.grid["boundary"].iat[0] == pytest.approx(-grid["boundary"].iat[-1], rel=1e-12)
+    with pytest.raises(InputError, match="grid_points"):
+        trial_sequential(yi, vi, n, ris=2000.0, grid_points=1)
+
+
 # ------------------------------------------------------------------------------------------ Bayesian pooling
 
 Y = np.array([-0.3, 0.1, -0.5, 0.2, -0.1, -0.35])
@@ -570,3 +592,45 @@ def test_grade_keeps_one_row_per_study_itt_first():
     assert g["k"] == 2 and g["studies"].count("S0") == 1
     expected = (2.0 + 1.0) / 2  # equal variances: the pooled MD is the plain mean of 2.0 (S0 itt) and 1.0
     assert g["estimate"] == pytest.approx(expected, abs=1e-9)
+
+
+def test_grade_uses_the_primary_analysis_row():
+    rows = _md_trials(400, [2.0, 1.5])
+    rows += [dict(rows[0], population="per_protocol", mean_t=10.0, primary_analysis="yes")]
+    g = _grade(rows).loc["alsfrs_change"]
+    assert g["k"] == 2
+    # the marked per-protocol row of S0 (MD 10 - (-3) = 13) replaces its ITT row; equal variances: plain mean
+    assert g["estimate"] == pytest.approx((13.0 + 1.5) / 2, abs=1e-9)
+
+
+def test_grade_sd_gives_the_continuous_information_size():
+    rows = _md_trials(100, [2.0, 1.5, 2.5, 1.8])  # N = 800, outcome SD 6 in every arm
+    without = _grade(rows, mcid=1.0).loc["alsfrs_change"]
+    assert without["imprecision"] == -1 and "no SD given" in without["imprecision_reason"]
+    # an SD of 3 points: OIS = 4 (z.975 + z.8)² 3² / 1² = 282.6 participants, so N = 800 meets it
+    ois = 4 * (Z975 + Z80) ** 2 * 9 / 1.0
+    for sd in ({"alsfrs_change": 3.0}, 3.0):
+        g = _grade(rows, mcid=1.0, sd=sd).loc["alsfrs_change"]
+        assert g["ois"] == pytest.approx(ois, rel=1e-12)
+        assert g["imprecision"] == 0 and g["certainty"] == "high"
+        assert g["imprecision_reason"].endswith(
+            f"N = 800 meets the optimal information size (OIS = {ois:.0f}; information_size(delta = MCID 1, sd = 3))"
+        )
+    # an SD of 6 reproduces the variance-based OIS (equal arms with that SD), below which N = 800 falls
+    g6 = _grade(rows, mcid=1.0, sd={"alsfrs_change": 6.0}).loc["alsfrs_change"]
+    assert g6["ois"] == pytest.approx(without["ois"], rel=1e-9) and g6["imprecision"] == -1
+    hr_rows = [_row(study=f"H{i}", outcome="survival", n_t=60, n_c=60, hr=h, hr_ci_low=h / 1.8, hr_ci_high=h * 1.8,
+                    contrast_direction="cells_vs_control") for i, h in enumerate([0.8, 1.1])]  # fmt: skip
+    with pytest.raises(InputError, match="mean-difference outcomes only"):
+        _grade(hr_rows, mcid={"survival": 0.75}, sd={"survival": 2.0})
+    with pytest.raises(InputError, match="standard deviation must be a finite number > 0"):
+        _grade(rows, mcid=1.0, sd={"alsfrs_change": -1.0})
+
+
+def test_absolute_mcid_by_hand():
+    # a 20% slowing of a control decline of -6.0 points is 1.2 points; of -1.0 points/month, 0.2 points/month
+    assert absolute_mcid(0.20, -6.0) == pytest.approx(1.2, rel=1e-12)
+    assert absolute_mcid(0.25, 1.0) == pytest.approx(0.25, rel=1e-12)
+    for bad in ((20, -6.0), (0.0, -6.0), (0.2, 0.0), (0.2, float("nan")), ("a", 1.0)):
+        with pytest.raises(InputError):
+            absolute_mcid(*bad)

@@ -315,6 +315,101 @@ def test_forest_text_neither_overlaps_nor_leaves_the_figure(res, effects, kwargs
         assert not overlap, (t1.get_text(), t2.get_text())
 
 
+def test_forest_overall_false_draws_no_pooled_diamond_pi_or_overall_row(res, effects):
+    fig = plots.forest(res, effects, overall=False)
+    for gid in ("pooled-diamond", "prediction-interval", "pooled-line", "forest-overall-label", "forest-pi-label"):
+        assert by_gid(fig, gid) == [], gid
+    assert len(by_gid(fig, "study-square")) == 7 and len(by_gid(fig, "study-ci")) == 7
+    assert texts(fig, "forest-cell-est")[0] == "0.50 [0.20, 0.80]"  # study rows only: 7 cells, no overall
+    assert len(texts(fig, "forest-cell-est")) == 7
+    assert texts(fig, "forest-header-weight") == []  # no pooling shown: no weights
+    assert texts(fig, "forest-cell-n_t") == ["32", "31", "95", "36", "20", "20", "37"]  # no total row
+    assert not any(t.startswith(("Heterogeneity", "Test for overall")) for t in texts(fig, "forest-footer"))
+    sizes = {sq.get_markersize() for sq in by_gid(fig, "study-square")}
+    assert len(sizes) == 1  # one square size: no weights to show
+    null = by_gid(fig, "null-line")[0]  # the null line stops under the last study row
+    assert max(null.get_ydata()) == pytest.approx(6.5)
+
+
+def test_forest_overall_false_with_subtotals_uses_within_subgroup_weights():
+    df = pd.DataFrame({"study": ["A", "B", "C", "D", "E"], "yi": [0.0, 1.0, 3.0, 5.0, 4.0],
+                       "vi": [1.0, 1.0, 1.0, 3.0, 1.0], "arm": ["x", "x", "y", "y", "z"]})  # fmt: skip
+    res = quiet_pool(df["yi"], df["vi"], method="FE", labels=df["study"])
+    fig = plots.forest(res, df, groups="arm", overall=False)
+    assert by_gid(fig, "pooled-diamond") == [] and by_gid(fig, "forest-overall-label") == []
+    # FE within groups: x has weights 1:1, y has 1 : 1/3 -> 75% and 25%; z is one study (100%)
+    assert texts(fig, "forest-cell-weight") == ["50.0%", "50.0%", "100.0%", "75.0%", "25.0%", "100.0%",
+                                                 "100.0%"]  # fmt: skip
+    diamonds = by_gid(fig, "subtotal-diamond")
+    assert len(diamonds) == 2  # z has a single study: no subtotal row
+    se = np.sqrt(0.5)
+    assert diamonds[0].get_xy()[:4, 0] == pytest.approx([0.5 - Z975 * se, 0.5, 0.5 + Z975 * se, 0.5])
+    footer = texts(fig, "forest-footer")
+    assert footer[0].startswith("Subtotals: fixed-effect model; weights are shares within each subgroup")
+    assert footer[1].startswith("Test for subgroup differences: Q = ")
+
+
+def test_forest_subtotals_false_keeps_headers_and_overall(res, effects):
+    fig = plots.forest(res, effects, groups="design", subtotals=False)
+    assert texts(fig, "forest-group-label") == ["RCT", "Non-randomised controlled"]
+    assert by_gid(fig, "subtotal-diamond") == [] and by_gid(fig, "forest-subtotal-label") == []
+    assert len(by_gid(fig, "pooled-diamond")) == 1
+    assert not any("subgroup differences" in t for t in texts(fig, "forest-footer"))
+    fig = plots.forest(res, effects, groups="design", subtotals=False, overall=False)
+    assert by_gid(fig, "subtotal-diamond") == [] and by_gid(fig, "pooled-diamond") == []
+    assert texts(fig, "forest-group-label") == ["RCT", "Non-randomised controlled"]
+    assert texts(fig, "forest-footer") == ["\u2020 Number from a secondary source (press release, conference "
+                                           "abstract or review)."]  # fmt: skip
+
+
+def test_forest_overall_false_from_a_dataframe_is_quiet():
+    df = pd.DataFrame({"study": ["Arm change", "Between arms"], "yi": [-4.0, 1.5], "vi": [0.8, 1.2],
+                       "measure": ["mean_change", "MD"]})  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MetaanWarning)  # k = 2 would warn if anything pooled were shown
+        fig = plots.forest(df, overall=False, measure="MD")
+    assert texts(fig, "forest-cell-study") == ["Arm change", "Between arms"]
+    assert by_gid(fig, "pooled-diamond") == []
+    with pytest.raises(InputError, match="mixes measures"):  # a mixed table still needs the measure named
+        plots.forest(df, overall=False)
+
+
+def test_forest_arrow_heads_sit_on_the_axis_limits_for_cis_and_diamonds():
+    # FE of (0, 2) with v = 1: 1 ± 1.959964·sqrt(1/2) = [−0.386, 2.386]; study CIs [−1.96, 1.96], [0.04, 3.96]
+    res = quiet_pool([0.0, 2.0], [1.0, 1.0], method="FE", labels=["A", "B"])
+    fig = plots.forest(res, xlim=(-0.2, 3.0))
+    arrows = by_gid(fig, "ci-arrow")
+    assert sorted(a.get_xdata()[0] for a in arrows) == [-0.2, 3.0]  # A runs out left, B out right
+    ci = [line.get_xdata() for line in by_gid(fig, "study-ci")]
+    assert ci[0] == pytest.approx([-0.2, Z975]) and ci[1] == pytest.approx([2 - Z975, 3.0])  # cut at the limits
+    diamond = by_gid(fig, "pooled-diamond")[0].get_xy()[:, 0]
+    assert diamond.min() == pytest.approx(-0.2)  # cut at the left limit ...
+    assert diamond.max() == pytest.approx(1 + Z975 * np.sqrt(0.5))  # ... and whole on the right
+    head = by_gid(fig, "diamond-arrow")
+    assert [a.get_xdata()[0] for a in head] == [-0.2]
+    fig = plots.forest(res)  # default limits hold everything: no arrows
+    assert by_gid(fig, "ci-arrow") == [] and by_gid(fig, "diamond-arrow") == []
+
+
+def test_forest_clipped_subtotal_diamond_and_prediction_bar_on_a_log_axis():
+    hr = pd.DataFrame({"study": list("ABCD"), "yi": np.log([0.5, 0.8, 1.2, 0.3]), "vi": [0.3, 0.04, 0.09, 0.8],
+                       "g": ["a", "a", "b", "b"], "measure": "logHR"})  # fmt: skip
+    res = quiet_pool(hr["yi"], hr["vi"], method="DL", labels=hr["study"])
+    fig = plots.forest(res, hr, xlim=(0.5, 2.0), groups="g")
+    assert main_axes(fig).get_xscale() == "log"
+    lo, hi = np.exp(res.pi_low), np.exp(res.pi_high)
+    assert lo < 0.5 and hi < 2.0  # the PI runs out on the left only
+    bar = by_gid(fig, "prediction-interval")[0]
+    assert bar.get_x() == pytest.approx(0.5) and bar.get_x() + bar.get_width() == pytest.approx(hi)
+    assert [a.get_xdata()[0] for a in by_gid(fig, "pi-arrow")] == [0.5]
+    for patch in by_gid(fig, "subtotal-diamond") + by_gid(fig, "pooled-diamond"):
+        xs = patch.get_xy()[:, 0]
+        assert xs.min() >= 0.5 - 1e-12 and xs.max() <= 2.0 + 1e-12  # nothing drawn past the limits
+    assert np.exp(res.ci_low) < 0.5  # the pooled CI runs out on the left: its diamond ends in an arrow head there
+    assert 0.5 in [a.get_xdata()[0] for a in by_gid(fig, "diamond-arrow")]
+    assert {a.get_xdata()[0] for a in by_gid(fig, "diamond-arrow")} <= {0.5, 2.0}
+
+
 def test_every_figure_uses_readable_font_sizes(res, effects):
     """No text below 6 pt at the printed size (the usual journal minimum)."""
     figs = [plots.forest(res, effects, rob=True, groups="design", width_mm=200), plots.funnel(res),

@@ -66,6 +66,8 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from ..errors import InputError
+from ._charts import SERIES_STYLES as SERIES_STYLES
+from ._charts import curve_plot, dot_chart
 from ._diagnostics import drapery, funnel, gosh_plot
 from ._forest import ROB_LEVELS as ROB_LEVELS
 from ._forest import cumulative_forest, forest
@@ -75,11 +77,13 @@ from ._overview import claims_chart, evidence_map
 from ._style import DESIGN_LABELS as DESIGN_LABELS
 from ._style import DESIGN_ORDER as DESIGN_ORDER
 from ._style import DOUBLE_COLUMN_MM, HOUSE_RC, OKABE_ITO, SINGLE_COLUMN_MM, house_style
+from ._tabular import table_figure
 from ._tsa import tsa_plot
 
 __all__ = [
     "OKABE_ITO", "HOUSE_RC", "SINGLE_COLUMN_MM", "DOUBLE_COLUMN_MM", "house_style", "save_figure", "forest",
     "funnel", "cumulative_forest", "evidence_map", "claims_chart", "drapery", "gosh_plot", "tsa_plot",
+    "dot_chart", "table_figure", "curve_plot",
 ]  # fmt: skip
 
 #: where :func:`save_figure` writes by default: the repository's ``figures/`` folder, whatever the working directory

@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Polygon, Rectangle
 from scipy import special
 
 from ..errors import InputError, MetaanWarning
@@ -43,7 +42,7 @@ from ._style import (
     _styled,
     _user_limits,
 )
-from ._table import _Col, _draw_bottom, _Row, _table_figure
+from ._table import _bar, _ci_with_arrows, _Col, _diamond, _draw_bottom, _Row, _table_figure
 
 _DESIGN_SHORT = {
     "rct": "RCT",
@@ -165,17 +164,6 @@ def _sum_n(values) -> str:
     return f"{v.sum():.0f}" if v.size and np.all(np.isfinite(v)) else ""
 
 
-def _ci_with_arrows(ax, a: float, b: float, y: float, xmin: float, xmax: float, *, gid: str,
-                    arrow_zorder: float | None = None, **line) -> None:  # fmt: skip
-    """A CI line from ``a`` to ``b`` cut at the axis limits, with an arrow head where it runs beyond them."""
-    ax.plot([max(a, xmin), min(b, xmax)], [y, y], color="black", lw=0.8, gid=gid, zorder=2, **line)
-    arrow = {} if arrow_zorder is None else {"zorder": arrow_zorder}
-    for end, beyond, marker in ((xmin, a < xmin, "<"), (xmax, b > xmax, ">")):
-        if beyond:
-            ax.plot([end], [y], marker=marker, color="black", markersize=3.5, clip_on=False, gid="ci-arrow",
-                    **arrow)  # fmt: skip
-
-
 @_styled
 def forest(
     res_or_effects: MetaResult | pd.DataFrame,
@@ -187,6 +175,8 @@ def forest(
     rob: bool | Sequence | None = None,
     columns: Sequence[str] | None = None,
     prediction: bool = True,
+    overall: bool = True,
+    subtotals: bool = True,
     xlim: tuple[float, float] | None = None,
     xlabel: str | None = None,
     favours: tuple[str, str] | bool | None = None,
@@ -229,8 +219,18 @@ def forest(
     prediction
         Show the prediction interval (``res.pi_low``, ``res.pi_high``; metafor's convention) as a bar, for
         random-effects models with k >= 2.
+    overall
+        False: no pooled diamond, prediction interval, overall row, pooled line or overall heterogeneity and
+        test lines — for displays where pooling all rows is not meaningful (one trial under several outcome
+        definitions; within-arm changes next to between-arm effects). The weight column then shows weights
+        within each subgroup (subtotals shown) or is left out, and squares have one size (no pooling shown).
+        An effects DataFrame is still pooled (quietly) to get the study CIs and subgroup fits.
+    subtotals
+        With ``groups``: False draws no subgroup diamonds, subtotal rows or test for subgroup differences
+        (the group headers stay).
     xlim
-        Axis limits on the displayed scale (ratios for log measures); CIs beyond them end in an arrow.
+        Axis limits on the displayed scale (ratios for log measures). CIs, diamonds and the prediction bar
+        are cut at the limits and end in an arrow head where they run beyond them (RevMan style).
     favours
         (left, right) texts under the axis; default "Favours control" | "Favours cells", swapped for measures
         where lower favours cells (log HR); False for none.
@@ -268,7 +268,10 @@ def forest(
             labels = table["study"].astype(str).tolist()
         else:
             labels = None
-        res = pool(table["yi"], table["vi"], method=method, test=test, level=level, labels=labels)
+        with warnings.catch_warnings():
+            if not overall:  # nothing pooled is shown: the model's small-k warnings do not apply
+                warnings.simplefilter("ignore", MetaanWarning)
+            res = pool(table["yi"], table["vi"], method=method, test=test, level=level, labels=labels)
     else:
         what = type(res_or_effects).__name__
         raise InputError(f"forest() takes a MetaResult or an effects DataFrame, not {what}")
@@ -315,14 +318,40 @@ def forest(
         cols.append(_Col("n_t", "Cells n", "right"))
     if "n_c" in columns:
         cols.append(_Col("n_c", "Control n", "right"))
-    cols += [_Col("est", f"{sc.short} [{pct} CI]", "right", "right"),
-             _Col("weight", "Weight", "right", "right")]  # fmt: skip
+    glabels = _groups_of(groups, table, res) if groups is not None else None
+    names_g = list(dict.fromkeys(glabels)) if glabels is not None else []
+    sub_results: dict[str, MetaResult] | None = None  # the subgroup fits whose diamonds are drawn
+    sub = None
+    if glabels is not None and subtotals:
+        if len(names_g) >= 2:
+            from ..metareg import subgroup
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", MetaanWarning)
+                sub = subgroup(res.yi, res.vi, glabels, method=res.method, test=res.test, level=res.level,
+                               labels=list(res.labels))  # fmt: skip
+            sub_results = dict(sub.results)
+        elif not overall:  # one group and no overall row: its subtotal is the whole model
+            sub_results = {names_g[0]: res}
+    # weights shown: of the overall model; without it, within each subgroup; with no pooling at all, none
+    if overall:
+        weights = np.asarray(res.weights, dtype=float)
+    elif sub_results is not None:
+        weights = np.full(k, np.nan)
+        for g, r in sub_results.items():
+            weights[[i for i in range(k) if glabels[i] == g]] = r.weights
+    else:
+        weights = None
+    cols.append(_Col("est", f"{sc.short} [{pct} CI]", "right", "right"))
+    if weights is not None:
+        cols.append(_Col("weight", "Weight", "right", "right"))
     if robs is not None:
         cols.append(_Col("rob", "RoB", "center", "right"))
 
     def study_cells(i: int) -> dict[str, str]:
-        cells = {"study": names[i], "est": _est_ci(est[i], lo[i], hi[i], digits),
-                 "weight": f"{res.weights[i]:.1f}%"}  # fmt: skip
+        cells = {"study": names[i], "est": _est_ci(est[i], lo[i], hi[i], digits)}
+        if weights is not None:
+            cells["weight"] = f"{weights[i]:.1f}%"
         if "design" in columns:
             d = table["design"].iloc[i]
             cells["design"] = _DESIGN_SHORT.get(str(d), _safe(d)) if pd.notna(d) else _DASH
@@ -339,20 +368,10 @@ def forest(
     # rows
     rows: list[_Row] = []
     order: list[tuple[int, float]] = []  # (study index, y)
-    subtotals: list[tuple[float, MetaResult]] = []
+    sub_rows: list[tuple[float, MetaResult]] = []
     footer: list[str] = []
     y = 0.0
-    if groups is not None:
-        glabels = _groups_of(groups, table, res)
-        names_g = list(dict.fromkeys(glabels))
-        sub = None
-        if len(names_g) >= 2:
-            from ..metareg import subgroup
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", MetaanWarning)
-                sub = subgroup(res.yi, res.vi, glabels, method=res.method, test=res.test, level=res.level,
-                               labels=list(res.labels))  # fmt: skip
+    if glabels is not None:
         for g in names_g:
             idx = [i for i in range(k) if glabels[i] == g]
             rows.append(_Row(y, "group", span=_safe(DESIGN_LABELS.get(g, g)), bold=True))
@@ -361,13 +380,14 @@ def forest(
                 rows.append(_Row(y, "study", study_cells(i)))
                 order.append((i, y))
                 y += 1
-            if sub is not None and len(idx) >= 2:
-                r = sub.results[g]
-                cells = {"est": _est_ci(sc(r.estimate), sc(r.ci_low), sc(r.ci_high), digits),
-                         "weight": f"{res.weights[idx].sum():.1f}%", **n_sums(idx)}  # fmt: skip
+            if sub_results is not None and len(idx) >= 2:
+                r = sub_results[g]
+                cells = {"est": _est_ci(sc(r.estimate), sc(r.ci_low), sc(r.ci_high), digits), **n_sums(idx)}
+                if weights is not None:
+                    cells["weight"] = f"{weights[idx].sum():.1f}%"
                 het = f"; I\u00b2 = {r.i2:.0f}%" if np.isfinite(r.i2) else ""
                 rows.append(_Row(y, "subtotal", cells, span=f"Subtotal (k = {len(idx)}{het})"))
-                subtotals.append((y, r))
+                sub_rows.append((y, r))
                 y += 1
             y += 0.5
         if sub is not None:
@@ -380,17 +400,23 @@ def forest(
             y += 1
         y += 0.5
     y_overall = y
-    rows.append(_Row(y, "overall", {"est": _est_ci(sc(res.estimate), sc(res.ci_low), sc(res.ci_high), digits),
-                                    "weight": "100.0%", **n_sums(list(range(k)))},
-                     span=_model_label(res), bold=True))  # fmt: skip
-    y += 1
+    if overall:
+        rows.append(_Row(y, "overall", {"est": _est_ci(sc(res.estimate), sc(res.ci_low), sc(res.ci_high), digits),
+                                        "weight": "100.0%", **n_sums(list(range(k)))},
+                         span=_model_label(res), bold=True))  # fmt: skip
+        y += 1
     pi_ok = bool(np.isfinite([res.pi_low, res.pi_high]).all())
-    show_pi = bool(prediction and res.method != "FE" and k >= 2 and pi_ok)
+    show_pi = bool(overall and prediction and res.method != "FE" and k >= 2 and pi_ok)
     y_pi = y
     if show_pi:
         pi_text = f"[{_num(sc(res.pi_low), digits)}, {_num(sc(res.pi_high), digits)}]"
         rows.append(_Row(y, "pi", {"est": pi_text}, span="Prediction interval"))
-    footer = _heterogeneity_lines(res) + footer
+    if overall:
+        footer = _heterogeneity_lines(res) + footer
+    elif sub_rows:
+        model = _model_label(res, detail=True)
+        footer.insert(0, f"Subtotals: {model[0].lower()}{model[1:]}; weights are shares within each subgroup"
+                         " (no overall estimate).")  # fmt: skip
     if secondary.any():
         footer.append("\u2020 Number from a secondary source (press release, conference abstract or review).")
     if robs is not None:
@@ -403,42 +429,42 @@ def forest(
     if xlim is not None:
         xmin, xmax, ticks = _user_limits(xlim, sc)
     else:
-        vals = [lo, hi, [sc(res.ci_low), sc(res.ci_high)]]
+        vals = [lo, hi] + [[sc(r.ci_low), sc(r.ci_high)] for _, r in sub_rows]
+        if overall:
+            vals.append([sc(res.ci_low), sc(res.ci_high)])
         if show_pi:
             vals.append([sc(res.pi_low), sc(res.pi_high)])
         xmin, xmax, ticks = _nice_limits(np.concatenate([np.ravel(v) for v in vals]), sc)
     _set_x_axis(ax, sc, xmin, xmax, ticks)
 
     # reference lines
+    y_last = max(r.y for r in rows if r.kind != "pi")
     if xmin < sc.null < xmax:
-        ax.plot([sc.null] * 2, [lay.y_top, y_overall + 0.5], color="black", lw=0.6, gid="null-line", zorder=1)
-    if k >= 2:
+        ax.plot([sc.null] * 2, [lay.y_top, y_last + 0.5], color="black", lw=0.6, gid="null-line", zorder=1)
+    if overall and k >= 2:
         ax.plot([sc(res.estimate)] * 2, [lay.y_top, y_overall - 0.4], color=_GREY, lw=0.6, ls=(0, (3, 2)),
                 gid="pooled-line", zorder=1)  # fmt: skip
 
     # studies: CI line, square with area proportional to the weight
     max_side = 0.72 * lay.row_h / _PT
-    wmax = float(np.max(res.weights))
+    wmax = float(np.nanmax(weights)) if weights is not None else 1.0
     for i, yy in order:
-        _ci_with_arrows(ax, lo[i], hi[i], yy, xmin, xmax, gid="study-ci", arrow_zorder=3, solid_capstyle="butt")
-        side = max(2.6, max_side * np.sqrt(res.weights[i] / wmax))
+        _ci_with_arrows(ax, lo[i], hi[i], yy, xmin, xmax, gid="study-ci")
+        # area proportional to the weight; with no pooling shown, one small size that leaves short CIs visible
+        side = max(2.6, max_side * np.sqrt(weights[i] / wmax)) if weights is not None else 4.0
         ax.plot([est[i]], [yy], marker="s", markersize=side, color=_C["blue"], markeredgewidth=0, ls="none",
                 gid="study-square", zorder=3)  # fmt: skip
 
-    # diamonds and the prediction bar
-    h = 0.34
-
-    def diamond(yy: float, e: float, a: float, b: float, gid: str, face: str) -> None:
-        ax.add_patch(Polygon([(sc(a), yy), (sc(e), yy - h), (sc(b), yy), (sc(e), yy + h)], closed=True,
-                             facecolor=face, edgecolor="black", lw=0.6, gid=gid, zorder=4))  # fmt: skip
-
-    for yy, r in subtotals:
-        diamond(yy, r.estimate, r.ci_low, r.ci_high, "subtotal-diamond", "white")
-    diamond(y_overall, res.estimate, res.ci_low, res.ci_high, "pooled-diamond", "black")
+    # diamonds and the prediction bar, cut at the axis limits with an arrow head
+    for yy, r in sub_rows:
+        _diamond(ax, yy, sc(r.estimate), sc(r.ci_low), sc(r.ci_high), xmin, xmax, log=sc.log,
+                 gid="subtotal-diamond", face="white")  # fmt: skip
+    if overall:
+        _diamond(ax, y_overall, sc(res.estimate), sc(res.ci_low), sc(res.ci_high), xmin, xmax, log=sc.log,
+                 gid="pooled-diamond", face="black")  # fmt: skip
     if show_pi:
-        a, b = sc(res.pi_low), sc(res.pi_high)
-        ax.add_patch(Rectangle((a, y_pi - 0.13), b - a, 0.26, facecolor=_C["vermillion"], edgecolor="none",
-                               gid="prediction-interval", zorder=3))  # fmt: skip
+        _bar(ax, y_pi, sc(res.pi_low), sc(res.pi_high), xmin, xmax, gid="prediction-interval",
+             color=_C["vermillion"])  # fmt: skip
 
     # risk-of-bias circles
     if robs is not None:

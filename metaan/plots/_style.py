@@ -305,9 +305,59 @@ def _text_width_in(text: str, size: float, weight: str = "normal") -> float:
     """Width of a one-line text in inches, from the font's own metrics (renderer independent)."""
     if not text:
         return 0.0
-    prop = FontProperties(family=mpl.rcParams["font.family"], size=size, weight=weight)
-    w, _, _ = TextToPath().get_text_width_height_descent(text.replace(r"\$", "$"), prop, ismath=False)
+    family = mpl.rcParams["font.family"]
+    return _measure(text, float(size), weight, tuple(family) if isinstance(family, list) else (family,),
+                    tuple(mpl.rcParams["font.sans-serif"]))  # fmt: skip
+
+
+@functools.lru_cache(maxsize=20000)
+def _measure(text: str, size: float, weight: str, family: tuple, sans: tuple) -> float:
+    with mpl.rc_context({"font.sans-serif": list(sans)}):
+        prop = FontProperties(family=list(family), size=size, weight=weight)
+        w, _, _ = TextToPath().get_text_width_height_descent(text.replace(r"\$", "$"), prop, ismath=False)
     return w * _PT * 1.02  # 2 % slack for hinting differences between renderers
+
+
+def _wrap(text: str, width_in: float, size: float, weight: str = "normal", balance: bool = False) -> list[str]:
+    """Greedy word wrap of ``text`` to ``width_in`` inches (font metrics); explicit newlines are kept and a word
+    longer than the width is cut between characters. ``balance``: the same number of lines, as even as they
+    can be (no one-word last line)."""
+    lines = _wrap_greedy(str(text), width_in, size, weight)
+    if not balance or len(lines) < 2 or "\n" in str(text):
+        return lines
+    lo = max(_text_width_in(w, size, weight) for w in str(text).split())
+    hi = width_in
+    if lo >= hi:
+        return lines
+    for _ in range(16):  # the narrowest width that keeps the number of lines
+        mid = (lo + hi) / 2
+        if len(_wrap_greedy(str(text), mid, size, weight)) <= len(lines):
+            hi = mid
+        else:
+            lo = mid
+    return _wrap_greedy(str(text), hi, size, weight)
+
+
+def _wrap_greedy(text: str, width_in: float, size: float, weight: str) -> list[str]:
+    lines: list[str] = []
+    for para in str(text).split("\n"):
+        line = ""
+        for word in para.split(" "):
+            trial = f"{line} {word}" if line else word
+            if _text_width_in(trial, size, weight) <= width_in or not line and len(word) <= 1:
+                line = trial
+                continue
+            if line:
+                lines.append(line)
+            line = word
+            while len(line) > 1 and _text_width_in(line, size, weight) > width_in:  # a word wider than the column
+                cut = len(line) - 1
+                while cut > 1 and _text_width_in(line[:cut], size, weight) > width_in:
+                    cut -= 1
+                lines.append(line[:cut])
+                line = line[cut:]
+        lines.append(line)
+    return lines
 
 
 def _new_figure(width_in: float, height_in: float, layout: str | None = None) -> Figure:

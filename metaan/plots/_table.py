@@ -2,6 +2,8 @@
 
 Column widths come from the text they hold (measured with the font's own metrics), so a figure of a given width
 fits its table or widens with a warning; the favours labels, axis label and footnotes sit under the panel.
+The interval marks of such panels are here too: CI lines, diamonds and bars cut at the axis limits with an
+arrow head at the cut end (RevMan style), so nothing is drawn over the text columns.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ import numpy as np
 from matplotlib import transforms
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.markers import MarkerStyle
+from matplotlib.patches import Polygon, Rectangle
+from matplotlib.path import Path
 
 from ..errors import MetaanWarning
 from ._style import _MM, _PT, _new_figure, _safe, _Scale, _text_width_in, _width_in
@@ -165,7 +170,8 @@ def _draw_bottom(fig, ax, lay: _Layout, scale: _Scale, fav: tuple[str, str] | No
 
 def _bottom_height(n_footer: int, fav: bool) -> float:
     tick_block = 3.0 + 3.5 + 7.0 * 1.25
-    return (tick_block + (12.0 if fav else 2.0) + 8.0 * 1.3 + 6.0 + n_footer * 7.0 * 1.45 + 4.0) * _PT
+    footnotes = 6.0 + n_footer * 7.0 * 1.45 if n_footer else 0.0
+    return (tick_block + (12.0 if fav else 2.0) + 8.0 * 1.3 + footnotes + 4.0) * _PT
 
 
 def _table_figure(
@@ -187,3 +193,90 @@ def _table_figure(
     fig, ax, blend = _table_axes(lay, title)
     _draw_cells(fig, cols, rows, blend, lay, size)
     return fig, ax, blend, lay
+
+
+# ----------------------------------------------------------------------------------------------------------
+# interval marks cut at the axis limits, with an arrow head where they run beyond them
+# ----------------------------------------------------------------------------------------------------------
+
+# arrow heads as marker paths, normalised by matplotlib so that the largest |coordinate| is half the marker size:
+# with markersize 7 the head is 3.5 pt long and 3.9 pt high. "tip": the tip sits on the point (inside the panel);
+# "base": the base sits on the point and the head points out of the panel.
+_HEAD = {
+    ("right", "tip"): Path([(0, 0), (-1, 0.55), (-1, -0.55), (0, 0)], closed=True),
+    ("left", "tip"): Path([(0, 0), (1, 0.55), (1, -0.55), (0, 0)], closed=True),
+    ("right", "base"): Path([(1, 0), (0, 0.55), (0, -0.55), (1, 0)], closed=True),
+    ("left", "base"): Path([(-1, 0), (0, 0.55), (0, -0.55), (-1, 0)], closed=True),
+}
+
+
+def _arrow_head(ax, x: float, y: float, side: str, *, gid: str, color: str = "black", anchor: str = "tip",
+                size: float = 7.0, zorder: float = 3) -> None:  # fmt: skip
+    """An arrow head at (x, y) pointing ``side`` ("left" or "right")."""
+    ax.plot([x], [y], marker=MarkerStyle(_HEAD[(side, anchor)]), markersize=size, color=color,
+            markeredgewidth=0, ls="none", clip_on=False, gid=gid, zorder=zorder)  # fmt: skip
+
+
+def _ci_with_arrows(ax, a: float, b: float, y: float, xmin: float, xmax: float, *, gid: str,
+                    arrow_gid: str = "ci-arrow", color: str = "black", lw: float = 0.8,
+                    arrow_zorder: float = 3, **line) -> None:  # fmt: skip
+    """A CI line from ``a`` to ``b`` cut at the axis limits; an arrow head ends it where it runs beyond them."""
+    if not (np.isfinite(a) and np.isfinite(b)):
+        return
+    left, right = max(a, xmin), min(b, xmax)
+    if left < right:
+        ax.plot([left, right], [y, y], color=color, lw=lw, gid=gid, zorder=2, solid_capstyle="butt", **line)
+    if a < xmin and b > xmin:
+        _arrow_head(ax, xmin, y, "left", gid=arrow_gid, color=color, zorder=arrow_zorder)
+    if b > xmax and a < xmax:
+        _arrow_head(ax, xmax, y, "right", gid=arrow_gid, color=color, zorder=arrow_zorder)
+    if b <= xmin or a >= xmax:  # wholly outside: only an arrow at the side where it lies
+        side, x = ("left", xmin) if b <= xmin else ("right", xmax)
+        _arrow_head(ax, x, y, side, gid=arrow_gid, color=color, zorder=arrow_zorder)
+
+
+def _clip_x(points: list[tuple[float, float]], umin: float, umax: float) -> list[tuple[float, float]]:
+    """Sutherland–Hodgman clipping of a polygon (x, y) to umin <= x <= umax (vertex order kept)."""
+
+    def cut(poly, inside, at):
+        out = []
+        for i in range(len(poly)):
+            p, q = poly[i - 1], poly[i]
+            if inside(q) != inside(p):
+                t = (at - p[0]) / (q[0] - p[0])
+                out.append((at, p[1] + t * (q[1] - p[1])))
+            if inside(q):
+                out.append(q)
+        return out
+
+    poly = cut(points, lambda p: p[0] >= umin, umin) if points else []
+    return cut(poly, lambda p: p[0] <= umax, umax) if poly else []
+
+
+def _diamond(ax, y: float, est: float, lo: float, hi: float, xmin: float, xmax: float, *, log: bool, gid: str,
+             face: str, half_height: float = 0.34) -> None:  # fmt: skip
+    """A pooled-estimate diamond (values on the displayed scale), cut at the axis limits; where it runs beyond
+    them an arrow head (``diamond-arrow``) points on from the cut edge."""
+    f, finv = (np.log, np.exp) if log else ((lambda v: v), (lambda v: v))
+    pts = [(f(lo), y), (f(est), y - half_height), (f(hi), y), (f(est), y + half_height)]
+    clipped = _clip_x(pts, f(xmin), f(xmax))
+    if clipped:
+        xy = np.array([(finv(u), v) for u, v in clipped])
+        ax.add_patch(Polygon(xy, closed=True, facecolor=face, edgecolor="black", lw=0.6, gid=gid, zorder=4))
+    if lo < xmin:
+        _arrow_head(ax, xmin, y, "left", gid="diamond-arrow", anchor="base", size=9.0, zorder=4)
+    if hi > xmax:
+        _arrow_head(ax, xmax, y, "right", gid="diamond-arrow", anchor="base", size=9.0, zorder=4)
+
+
+def _bar(ax, y: float, lo: float, hi: float, xmin: float, xmax: float, *, gid: str, color: str,
+         half_height: float = 0.13) -> None:  # fmt: skip
+    """A prediction-interval bar cut at the axis limits, with an arrow head (``pi-arrow``) where it is cut."""
+    a, b = max(lo, xmin), min(hi, xmax)
+    if a < b:
+        ax.add_patch(Rectangle((a, y - half_height), b - a, 2 * half_height, facecolor=color, edgecolor="none",
+                               gid=gid, zorder=3))  # fmt: skip
+    if lo < xmin:
+        _arrow_head(ax, xmin, y, "left", gid="pi-arrow", color=color, anchor="base")
+    if hi > xmax:
+        _arrow_head(ax, xmax, y, "right", gid="pi-arrow", color=color, anchor="base")
