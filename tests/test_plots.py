@@ -395,19 +395,19 @@ def test_forest_clipped_subtotal_diamond_and_prediction_bar_on_a_log_axis():
     hr = pd.DataFrame({"study": list("ABCD"), "yi": np.log([0.5, 0.8, 1.2, 0.3]), "vi": [0.3, 0.04, 0.09, 0.8],
                        "g": ["a", "a", "b", "b"], "measure": "logHR"})  # fmt: skip
     res = quiet_pool(hr["yi"], hr["vi"], method="DL", labels=hr["study"])
-    fig = plots.forest(res, hr, xlim=(0.5, 2.0), groups="g")
+    fig = plots.forest(res, hr, xlim=(0.6, 2.0), groups="g")
     assert main_axes(fig).get_xscale() == "log"
     lo, hi = np.exp(res.pi_low), np.exp(res.pi_high)
-    assert lo < 0.5 and hi < 2.0  # the PI runs out on the left only
+    assert lo < 0.6 and hi < 2.0  # the PI runs out on the left only
     bar = by_gid(fig, "prediction-interval")[0]
-    assert bar.get_x() == pytest.approx(0.5) and bar.get_x() + bar.get_width() == pytest.approx(hi)
-    assert [a.get_xdata()[0] for a in by_gid(fig, "pi-arrow")] == [0.5]
+    assert bar.get_x() == pytest.approx(0.6) and bar.get_x() + bar.get_width() == pytest.approx(hi)
+    assert [a.get_xdata()[0] for a in by_gid(fig, "pi-arrow")] == [0.6]
     for patch in by_gid(fig, "subtotal-diamond") + by_gid(fig, "pooled-diamond"):
         xs = patch.get_xy()[:, 0]
-        assert xs.min() >= 0.5 - 1e-12 and xs.max() <= 2.0 + 1e-12  # nothing drawn past the limits
-    assert np.exp(res.ci_low) < 0.5  # the pooled CI runs out on the left: its diamond ends in an arrow head there
-    assert 0.5 in [a.get_xdata()[0] for a in by_gid(fig, "diamond-arrow")]
-    assert {a.get_xdata()[0] for a in by_gid(fig, "diamond-arrow")} <= {0.5, 2.0}
+        assert xs.min() >= 0.6 - 1e-12 and xs.max() <= 2.0 + 1e-12  # nothing drawn past the limits
+    assert np.exp(res.ci_low) < 0.6  # the pooled CI runs out on the left: its diamond ends in an arrow head there
+    assert 0.6 in [a.get_xdata()[0] for a in by_gid(fig, "diamond-arrow")]
+    assert {a.get_xdata()[0] for a in by_gid(fig, "diamond-arrow")} <= {0.6, 2.0}
 
 
 def test_every_figure_uses_readable_font_sizes(res, effects):
@@ -685,6 +685,268 @@ def test_tsa_plot_with_trial_sequential_result():
     curve = by_gid(fig, "z-curve")[0]
     assert list(curve.get_xdata()) == [0.0, 60.0, 140.0, 190.0]  # cumulative participants
     assert curve.get_ydata()[1] == pytest.approx(2.0)  # first look: 2.0/sqrt(1.0)
+
+
+# --------------------------------------------------------------------------------------------------------
+# dot chart
+# --------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def arms():
+    """Responder percentages of two placebo arms and three open-label arms (one from a secondary source)."""
+    return pd.DataFrame({
+        "label": ["Oh2018 placebo", "Cudkowicz2022 placebo", "Petrou2016", "Staff2016 cohort A", "Sharma2015"],
+        "kind": ["Placebo arms", "Placebo arms", "Open-label arms", "Open-label arms", "Open-label arms"],
+        "pct": [14.8, 27.66, 60.0, 42.9, 75.7],
+        "printed": ["4/27", "26/94", "12/20", "6/14", "28/37"],
+        "evidence": ["primary", "primary", "primary", "primary", "secondary"],
+    })  # fmt: skip
+
+
+def test_dot_chart_one_row_per_record_and_group_headers(arms):
+    fig = plots.dot_chart(arms, estimate="pct", label="label", group="kind", percent=True,
+                          xlabel="Responders (%)")  # fmt: skip
+    assert texts(fig, "dot-label") == arms["label"].tolist()
+    assert texts(fig, "dot-group-label") == ["Placebo arms", "Open-label arms"]
+    points = by_gid(fig, "dot-point")
+    assert [p.get_xdata()[0] for p in points] == arms["pct"].tolist()
+    assert [p.get_label() for p in points] == arms["label"].tolist()
+    assert texts(fig, "dot-value") == ["15%", "28%", "60%", "43%", "76%"]  # percentages, 0 decimals
+    ax = main_axes(fig)
+    assert ax.get_xlim() == (0.0, 100.0) and ax.get_xlabel() == "Responders (%)"
+    assert fig.get_size_inches()[0] == pytest.approx(85 / 25.4)  # single column by default
+    # the rows of a block sit under its header, in order
+    label_y = [t.get_position()[1] for t in by_gid(fig, "dot-label")]
+    head_y = [t.get_position()[1] for t in by_gid(fig, "dot-group-label")]
+    assert head_y[0] < label_y[0] < label_y[1] < head_y[1] < label_y[2] < label_y[3] < label_y[4]
+
+
+def test_dot_chart_group_order_of_a_categorical_and_design_names(arms):
+    arms = arms.assign(design=pd.Categorical(["rct", "rct", "single_arm", "single_arm", "external_control"],
+                                             categories=["rct", "external_control", "single_arm"]))  # fmt: skip
+    fig = plots.dot_chart(arms, estimate="pct", label="label", group="design", xlabel="%")
+    assert texts(fig, "dot-group-label") == ["RCT", "External control", "Single-arm"]
+    assert texts(fig, "dot-label") == ["Oh2018 placebo", "Cudkowicz2022 placebo", "Sharma2015", "Petrou2016",
+                                       "Staff2016 cohort A"]  # fmt: skip
+
+
+def test_dot_chart_annotation_column_reference_and_marker_legend(arms):
+    fig = plots.dot_chart(arms, estimate="pct", label="label", group="kind", percent=True, annotate="printed",
+                          marker_by="evidence", reference={"pooled placebo": 21.0}, value_header="Responders/n",
+                          xlabel="Responders (%)")  # fmt: skip
+    assert texts(fig, "dot-value") == arms["printed"].tolist()
+    assert texts(fig, "dot-value-header") == ["Responders/n"]
+    ref = by_gid(fig, "reference-line")
+    assert len(ref) == 1 and list(ref[0].get_xdata()) == [21.0, 21.0]
+    assert texts(fig, "reference-label") == ["pooled placebo"]
+    points = by_gid(fig, "dot-point")
+    assert {p.get_marker() for p in points[:4]} == {"o"} and points[4].get_marker() == "s"
+    assert points[4].get_color() != points[0].get_color()
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["primary", "secondary"]
+    fig = plots.dot_chart(arms, estimate="pct", label="label", annotate=False, xlabel="%", reference=[20, 50])
+    assert by_gid(fig, "dot-value") == [] and len(by_gid(fig, "reference-line")) == 2
+
+
+def test_dot_chart_intervals_by_method_and_test():
+    df = pd.DataFrame({"method": ["DL", "REML", "DL", "REML"], "test": ["z", "z", "HK", "HK"],
+                       "est": [2.1, 2.2, 2.1, 2.2], "lo": [0.9, 0.7, -2.6, -2.8],
+                       "hi": [3.3, 3.7, 6.8, 7.2]})  # fmt: skip
+    fig = plots.dot_chart(df, estimate="est", ci_low="lo", ci_high="hi", label="method", group="test",
+                          reference=0, xlabel="Mean difference")  # fmt: skip
+    assert texts(fig, "dot-group-label") == ["z", "HK"]
+    assert texts(fig, "dot-label") == ["DL", "REML", "DL", "REML"]
+    assert [list(c.get_xdata()) for c in by_gid(fig, "dot-ci")] == [[0.9, 3.3], [0.7, 3.7], [-2.6, 6.8],
+                                                                     [-2.8, 7.2]]  # fmt: skip
+    assert texts(fig, "dot-value")[2] == f"2.10 [{MINUS}2.60, 6.80]"
+    lo, hi = main_axes(fig).get_xlim()
+    assert lo <= -2.8 and hi >= 7.2
+    fig = plots.dot_chart(df, estimate="est", ci_low="lo", ci_high="hi", label="method", group="test",
+                          xlim=(-2, 5), xlabel="Mean difference")  # fmt: skip
+    arrows = sorted(a.get_xdata()[0] for a in by_gid(fig, "ci-arrow"))
+    assert arrows == [-2.0, -2.0, 5.0, 5.0]  # the two HK intervals run out on both sides
+
+
+def test_dot_chart_second_value_and_long_format():
+    surv = pd.DataFrame({"label": ["Oh2018", "Sharma2015", "Kim2009", "Staff2016"],
+                         "design": ["rct", "external_control", "single_arm", "single_arm"],
+                         "median_t": [28.1, 41.0, 30.2, np.nan], "median_c": [24.6, 30.2, np.nan, np.nan],
+                         "stat": ["Median", "Mean", "Median", "Median"]})  # fmt: skip
+    fig = plots.dot_chart(surv, estimate="median_t", second="median_c", label="label", group="design",
+                          marker_by="stat", legend_labels=("Cells", "Control"), xlabel="Months")  # fmt: skip
+    assert texts(fig, "dot-label") == ["Oh2018", "Sharma2015", "Kim2009", "Staff2016"]
+    assert [p.get_xdata()[0] for p in by_gid(fig, "dot-second")] == [24.6, 30.2]
+    assert all(p.get_markerfacecolor() == "white" for p in by_gid(fig, "dot-second"))
+    assert [list(c.get_xdata()) for c in by_gid(fig, "dot-connector")] == [[28.1, 24.6], [41.0, 30.2]]
+    assert len(by_gid(fig, "dot-point")) == 3  # Staff2016 has no number: its row stays, with a dash
+    assert texts(fig, "dot-value") == ["28.1 vs 24.6", "41.0 vs 30.2", "30.2", "\u2013"]
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["Median", "Mean", "Cells", "Control"]
+    # long format: records with the same label share a row, one marker each, nudged apart when they have CIs
+    long = pd.DataFrame({"label": ["Oh2018", "Oh2018", "Kim2009"], "arm": ["cells", "control", "cells"],
+                         "m": [28.1, 24.6, 30.2], "lo": [20.0, 18.0, 25.0], "hi": [35.0, 30.0, 36.0]})  # fmt: skip
+    fig = plots.dot_chart(long, estimate="m", ci_low="lo", ci_high="hi", label="label", marker_by="arm",
+                          xlabel="Months", width_mm=120)  # fmt: skip
+    assert texts(fig, "dot-label") == ["Oh2018", "Kim2009"]
+    ys = [p.get_ydata()[0] for p in by_gid(fig, "dot-point")]
+    assert ys[0] < ys[1] < ys[2] and ys[1] - ys[0] == pytest.approx(0.3)
+    assert texts(fig, "dot-value")[0] == "28.1 [20.0, 35.0] / 24.6 [18.0, 30.0]"
+    with pytest.warns(MetaanWarning, match="the labels and values need"):  # these values leave no room at 85 mm
+        fig = plots.dot_chart(long, estimate="m", ci_low="lo", ci_high="hi", label="label", xlabel="Months")
+    assert fig.get_size_inches()[0] * 25.4 > 85
+
+
+def test_dot_chart_log_axis_and_bad_input(arms):
+    df = pd.DataFrame({"label": ["A", "B"], "hr": [0.5, 1.6], "lo": [0.25, 0.9], "hi": [1.0, 2.8]})
+    fig = plots.dot_chart(df, estimate="hr", ci_low="lo", ci_high="hi", label="label", log=True, reference=1,
+                          xlabel="Hazard ratio")  # fmt: skip
+    assert main_axes(fig).get_xscale() == "log"
+    with pytest.raises(InputError, match="lacks column"):
+        plots.dot_chart(arms, estimate="rate", label="label", xlabel="%")
+    with pytest.raises(InputError, match="both ci_low and ci_high"):
+        plots.dot_chart(df, estimate="hr", ci_low="lo", label="label", xlabel="HR")
+    with pytest.raises(InputError, match="values > 0"):
+        plots.dot_chart(df.assign(lo=[-0.1, 0.9]), estimate="hr", ci_low="lo", ci_high="hi", label="label",
+                        log=True, xlabel="HR")  # fmt: skip
+    with pytest.raises(InputError, match="row 1: 'n/a' is not a number"):
+        plots.dot_chart(df.assign(hr=[0.5, "n/a"]), estimate="hr", label="label", xlabel="HR")
+    with pytest.raises(InputError, match="does not contain the estimate"):
+        plots.dot_chart(df.assign(lo=[0.6, 0.9]), estimate="hr", ci_low="lo", ci_high="hi", label="label",
+                        xlabel="HR")  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------------------------
+# table figure
+# --------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def headline():
+    return pd.DataFrame({
+        "ALSFRS-R change": ["1 (Oh2018)", 56, "MD 3.38 (1.28 to 5.48)", "inconclusive"],
+        "Responders": ["2 (Oh2018, Cudkowicz2022)", 248, "OR 2.60 (0.00 to 29,913)",
+                       "not possible: no minimal clinically important difference in data/mcid.csv"],
+        "Survival": ["0 (none)", 0, None, "not possible: no randomised effect size"],
+    }, index=pd.Index(["k (trials)", "participants", "pooled effect (95% CI)", "TSA verdict"],
+                      name="quantity"))  # fmt: skip
+
+
+def test_table_figure_shows_every_cell(headline):
+    fig = plots.table_figure(headline, title="How thin is the evidence?", note="One row per trial.")
+    assert texts(fig, "table-header") == ["quantity", "ALSFRS-R change", "Responders", "Survival"]
+    cells = [t.replace("\n", " ") for t in texts(fig, "table-cell")]  # wrapped lines joined again
+    expected = []
+    for name, row in zip(headline.index, headline.itertuples(index=False), strict=True):
+        expected += [name] + ["\u2013" if v is None else str(v) for v in row]
+    assert cells == expected
+    assert any("\n" in t for t in texts(fig, "table-cell"))  # the long verdict was wrapped
+    assert len(by_gid(fig, "table-rule")) == 3  # top, under the header, bottom: no grid
+    assert texts(fig, "figure-title") == ["How thin is the evidence?"]
+    assert texts(fig, "table-note") == ["One row per trial."]
+    assert fig.get_size_inches()[0] == pytest.approx(175 / 25.4)
+
+
+def test_table_figure_aligns_numbers_right_and_formats_values():
+    df = pd.DataFrame({"outcome": ["ALSFRS-R", "Survival"], "k": [2, 0], "estimate": [-0.5234, np.nan],
+                       "CI": ["\u22121.20 [\u22122.0, 0.31]", "< 0.001"], "note": ["ok", "none"]})  # fmt: skip
+    fig = plots.table_figure(df, digits=2)
+    assert texts(fig, "table-header") == ["outcome", "k", "estimate", "CI", "note"]  # RangeIndex not shown
+    cells = by_gid(fig, "table-cell")
+    assert [t.get_text() for t in cells] == ["ALSFRS-R", "2", f"{MINUS}0.52", "\u22121.20 [\u22122.0, 0.31]", "ok",
+                                             "Survival", "0", "\u2013", "< 0.001", "none"]  # fmt: skip
+    assert [t.get_ha() for t in cells[:5]] == ["left", "right", "right", "right", "left"]
+    assert [t.get_ha() for t in by_gid(fig, "table-header")] == ["left", "right", "right", "right", "left"]
+    fig = plots.table_figure(df, align={"note": "center"})
+    assert by_gid(fig, "table-cell")[4].get_ha() == "center"
+    with pytest.raises(InputError, match="align has 2 entries"):
+        plots.table_figure(df, align=["left", "right"])
+    with pytest.raises(InputError, match="col_widths needs 5"):
+        plots.table_figure(df, col_widths=[1, 2])
+
+
+def test_table_figure_without_wrap_widens_with_a_warning(headline):
+    with pytest.warns(MetaanWarning, match="the table needs"):
+        fig = plots.table_figure(headline, wrap=False, width_mm=85)
+    assert fig.get_size_inches()[0] * 25.4 > 85
+    assert not any("\n" in t for t in texts(fig, "table-cell"))
+
+
+# --------------------------------------------------------------------------------------------------------
+# curve plot
+# --------------------------------------------------------------------------------------------------------
+
+
+def test_curve_plot_one_line_per_curve_and_the_reference():
+    ks = [2, 3, 5, 10, 20]
+    curves = {"DL + z": [0.82, 0.86, 0.89, 0.92, 0.93], "REML + HK": [0.95, 0.952, 0.949, 0.95, 0.951],
+              "PM + z": [0.84, 0.87, 0.9, 0.925, 0.935]}  # fmt: skip
+    fig = plots.curve_plot(ks, curves, xlabel="Number of studies k", ylabel="Coverage",
+                           reference={"nominal 95%": 0.95}, log_x=True, ylim=(0.75, 1.0))  # fmt: skip
+    lines = by_gid(fig, "curve")
+    assert [ln.get_label() for ln in lines] == list(curves)
+    for ln, y in zip(lines, curves.values(), strict=True):
+        assert list(ln.get_xdata()) == ks and list(ln.get_ydata()) == y
+    assert len({ln.get_marker() for ln in lines}) == 3 and len({ln.get_color() for ln in lines}) == 3
+    ref = by_gid(fig, "reference-line")
+    assert len(ref) == 1 and list(ref[0].get_ydata()) == [0.95, 0.95]
+    assert texts(fig, "reference-label") == ["nominal 95%"]
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log" and ax.get_ylim() == (0.75, 1.0)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2", "3", "5", "10", "20"]
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == list(curves)
+    assert fig.get_size_inches()[0] == pytest.approx(85 / 25.4)
+
+
+def test_curve_plot_bands_vertical_references_and_dense_curves():
+    x = np.linspace(0, 1, 201)
+    fig = plots.curve_plot(x, {"power": x**2}, xlabel="Slowing", ylabel="Power", reference=[0.8, 0.9],
+                           band=(0.78, 0.82), x_reference={"MCID": 0.2}, title="Power")  # fmt: skip
+    line = by_gid(fig, "curve")[0]
+    every = line.get_markevery()
+    assert every is not None and every[1] == 26  # about eight markers on 201 points
+    assert len(by_gid(fig, "reference-line")) == 2 and len(by_gid(fig, "reference-band")) == 1
+    assert list(by_gid(fig, "x-reference-line")[0].get_xdata()) == [0.2, 0.2]
+    assert texts(fig, "x-reference-label") == ["MCID"]
+    assert fig.legends == []  # one curve: the axis label names it
+    assert texts(fig, "figure-title") == ["Power"]
+    fig = plots.curve_plot(x, {"a": x, "b": x / 2}, xlabel="x", ylabel="y", markers=False,
+                           band={"a": (x - 0.1, x + 0.1)})  # fmt: skip
+    lines = by_gid(fig, "curve")
+    assert lines[0].get_linestyle() != lines[1].get_linestyle()  # told apart without markers
+    assert len(by_gid(fig, "curve-band")) == 1
+    with pytest.raises(InputError, match="has 2 values but x has 201"):
+        plots.curve_plot(x, {"a": [1, 2]}, xlabel="x", ylabel="y")
+    with pytest.raises(InputError, match="not among the curves"):
+        plots.curve_plot(x, {"a": x}, xlabel="x", ylabel="y", band={"b": (x, x)})
+    with pytest.raises(InputError, match="non-empty mapping"):
+        plots.curve_plot(x, {}, xlabel="x", ylabel="y")
+
+
+def test_new_figures_text_is_readable_inside_and_apart(arms, headline):
+    """No text below 6 pt, outside the figure or over another text."""
+    long = arms.assign(label=arms["label"] + " (a long description of the arm that must wrap in one column)")
+    figs = [plots.dot_chart(long, estimate="pct", label="label", group="kind", percent=True, annotate="printed",
+                            marker_by="evidence", reference={"pooled placebo": 21.0}, title="Responders by arm",
+                            value_header="Responders/n",
+                            xlabel="Responders (%), each study's own definition of a responder"),
+            plots.table_figure(headline, title="How thin is the evidence?", note="One row per trial."),
+            plots.curve_plot([2, 5, 10], {"a": [0.8, 0.9, 0.95], "b": [0.9, 0.93, 0.95]}, xlabel="k",
+                             ylabel="Coverage", reference={"nominal 95%": 0.95}, title="Coverage")]  # fmt: skip
+    for fig in figs:
+        hidden = set()  # labels of ticks outside the axis limits are not drawn
+        for ax in fig.axes:
+            for axis in (ax.xaxis, ax.yaxis):
+                lo, hi = sorted(axis.get_view_interval())
+                hidden |= {id(lab) for tick in axis.get_major_ticks() if not lo <= tick.get_loc() <= hi
+                           for lab in (tick.label1, tick.label2)}  # fmt: skip
+        boxes = [(t, b) for t, b in _boxes(fig) if id(t) not in hidden]
+        assert min(t.get_fontsize() for t, _ in boxes) >= 6
+        w, h = fig.canvas.get_width_height()
+        for t, b in boxes:
+            assert b.x0 >= -0.5 and b.y0 >= -0.5 and b.x1 <= w + 0.5 and b.y1 <= h + 0.5, t.get_text()
+        for (t1, b1), (t2, b2) in combinations(boxes, 2):
+            overlap = min(b1.x1, b2.x1) - max(b1.x0, b2.x0) > 0.5 and min(b1.y1, b2.y1) - max(b1.y0, b2.y0) > 0.5
+            assert not overlap, (t1.get_text(), t2.get_text())
+    assert any("\n" in t for t in texts(figs[0], "dot-label"))  # the long labels were wrapped, not cut
 
 
 # --------------------------------------------------------------------------------------------------------

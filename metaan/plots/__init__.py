@@ -4,6 +4,10 @@ Forest plots follow the RevMan / R ``meta`` tradition: text columns (study, desi
 whose area is proportional to the weight, the pooled diamond, the prediction interval as a bar, "favours"
 labels under the axis and ratio measures on a log axis labelled with back-transformed values.
 
+Beside them, general figures in the same style for what notebooks would otherwise draw by hand: a labelled dot
+chart (``dot_chart``: one row per record, group blocks, intervals, a second marker, reference lines), a
+publication table (``table_figure``) and lines with markers (``curve_plot``: power curves, coverage against k).
+
 Every figure function applies :func:`house_style` (Okabe–Ito colour-blind-safe palette, sans-serif text of
 7–8 pt at the printed size, TrueType fonts embedded in PDF), sizes the figure for a journal column (single
 85 mm, double 175 mm; ``width_mm=``) and returns the matplotlib ``Figure``. Plots compute no statistics
@@ -17,9 +21,12 @@ gid                       artist
 ========================  =================================================================================
 ``study-square``          one square marker per study (forest)
 ``study-ci``              one CI line per study (forest)
-``ci-arrow``              arrow head where a CI runs beyond ``xlim`` (forest, cumulative_forest)
-``pooled-diamond``        the overall pooled diamond (forest)
-``subtotal-diamond``      one diamond per subgroup with >= 2 studies (forest)
+``ci-arrow``              arrow head where a CI runs beyond ``xlim`` (forest, cumulative_forest, dot_chart);
+                          its tip sits on the limit
+``pooled-diamond``        the overall pooled diamond (forest; none with ``overall=False``)
+``subtotal-diamond``      one diamond per subgroup with >= 2 studies (forest; none with ``subtotals=False``)
+``diamond-arrow``         arrow head pointing on from a diamond cut at ``xlim``; ``pi-arrow`` the same for the
+                          prediction-interval bar (forest)
 ``prediction-interval``   the prediction-interval bar (forest, drapery)
 ``pooled-line``           vertical line at the pooled estimate (forest, funnel)
 ``null-line``             vertical line at no effect (0, or 1 on a ratio axis)
@@ -39,6 +46,16 @@ gid                       artist
 ``gosh-points``           the GOSH scatter (or ``gosh-hexbin``); ``gosh-full`` the fit to all studies
 ``z-curve``               cumulative z (tsa_plot); ``efficacy-boundary``, ``harm-boundary``,
                           ``futility-boundary``, ``conventional-boundary``, ``ris-line``
+``dot-label``             one row label per row (dot_chart); ``dot-group-label`` the block headers;
+                          ``dot-point`` one marker per record (``get_label()`` is its row), ``dot-ci``,
+                          ``dot-second`` and ``dot-connector`` (the second value), ``dot-value`` the value texts,
+                          ``dot-value-header``
+``table-header``          one header per column (table_figure); ``table-cell`` one per body cell, row by row
+                          (``get_label()`` is "row,column"); ``table-rule`` the three rules; ``table-note``
+``curve``                 one line per curve (curve_plot; ``get_label()`` is its name); ``curve-band``,
+                          ``reference-band``, ``x-reference-line``, ``x-reference-label``
+``reference-line``        a reference line (dot_chart: vertical; curve_plot: horizontal); ``reference-label``
+``figure-title``          the title (forest, cumulative_forest, dot_chart, table_figure, curve_plot)
 ========================  =================================================================================
 
 The package is split by figure family; import everything from ``metaan.plots``:
@@ -50,11 +67,14 @@ module                      holds
                             ``save_figure`` reads ``metaan.plots.FIGURES_DIR``)
 ``plots/_style.py``         house style (``OKABE_ITO``, ``HOUSE_RC``, ``house_style``), journal sizes, design
                             labels, number formats, effect scales and axes shared by every figure
-``plots/_table.py``         the text-table layout of ``forest`` and ``cumulative_forest``
+``plots/_table.py``         the text-table layout of ``forest`` and ``cumulative_forest``, and interval marks
+                            (CI lines, diamonds, bars) cut at the axis limits with arrow heads
 ``plots/_forest.py``        ``forest``, ``cumulative_forest`` (``ROB_LEVELS``)
 ``plots/_diagnostics.py``   ``funnel``, ``drapery``, ``gosh_plot``
 ``plots/_overview.py``      ``evidence_map``, ``claims_chart`` (``VERDICTS``, ``VERDICT_COLOURS``)
 ``plots/_tsa.py``           ``tsa_plot``
+``plots/_charts.py``        ``dot_chart``, ``curve_plot`` (``SERIES_STYLES``)
+``plots/_tabular.py``       ``table_figure``
 ==========================  ===============================================================================
 """
 

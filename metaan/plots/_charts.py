@@ -171,7 +171,8 @@ def dot_chart(
         Vertical reference line(s): a value, values, or a mapping label → value (the label is written above the
         panel), e.g. ``{"nominal 95%": 95}``.
     annotate
-        True: the value text right of the panel ("est", "est [low, high]", "est vs second"); a column name:
+        True: the value text right of the panel ("est", "est [low, high]", "est vs second"; with ``percent``
+        the estimate carries the % sign: "45% [30, 60]", "45% vs 30%"); a column name:
         that column's text instead (e.g. the numbers as printed, "12/36"); False: no value column.
     value_header
         A bold header over the value column (e.g. "Responders/n"), right-aligned; it may reach over the panel.
@@ -246,10 +247,9 @@ def dot_chart(
             return _safe(v) if pd.notna(v) else _DASH
         if not np.isfinite(est[i]):
             return _DASH
-        text = _num(est[i], digits)
+        text = _num(est[i], digits) + pct
         if np.isfinite(lo[i]) and np.isfinite(hi[i]):
             return f"{text} [{_num(lo[i], digits)}, {_num(hi[i], digits)}]"
-        text += pct
         if np.isfinite(sec[i]):
             text += f" vs {_num(sec[i], digits)}{pct}"
         return text
@@ -312,7 +312,7 @@ def dot_chart(
     tick_block = (3.0 + 3.5 + 7.0 * 1.25) * _PT
     xlabel_lines = _wrap(_safe(xlabel), width - 2 * _MARGIN, 8.0)
     xlabel_w = max(_text_width_in(t, 8.0) for t in xlabel_lines)
-    bottom = tick_block + (2.0 + 8.0 * 1.25 * len(xlabel_lines)) * _PT + legend_h + _MARGIN
+    bottom = tick_block + (0.5 + 8.0 * 1.25 * len(xlabel_lines)) * _PT + legend_h + _MARGIN
     height = top + (y_bottom - y_top) * row_h + bottom
 
     fig = _new_figure(width, height)
@@ -335,7 +335,7 @@ def dot_chart(
     centre = min(max(panel_x + panel_w / 2, _MARGIN + xlabel_w / 2), width - _MARGIN - xlabel_w / 2)
     ax.set_xlabel("\n".join(xlabel_lines), linespacing=1.25)
     panel_h = height - top - bottom
-    ax.xaxis.set_label_coords((centre - panel_x) / panel_w, -(tick_block + 2.0 * _PT) / panel_h)
+    ax.xaxis.set_label_coords((centre - panel_x) / panel_w, -(tick_block + 0.5 * _PT) / panel_h)
 
     for y0, lines in zip(ys, wrapped, strict=True):
         fig.text(_MARGIN, y0, "\n".join(lines), ha="left", va="center", fontsize=size, transform=blend,
@@ -343,8 +343,10 @@ def dot_chart(
     for h, y0, _ in head_y:
         fig.text(_MARGIN, y0, "\n".join(wrapped_h[h]), ha="left", va="center", fontsize=size, fontweight="bold",
                  transform=blend, linespacing=1.15, gid="dot-group-label")  # fmt: skip
-    for y0, t in zip(ys, values_txt, strict=True):
-        fig.text(width - _MARGIN, y0, t, ha="right", va="center", fontsize=size, transform=blend, gid="dot-value")
+    if values_txt:
+        for y0, t in zip(ys, values_txt, strict=True):
+            fig.text(width - _MARGIN, y0, t, ha="right", va="center", fontsize=size, transform=blend,
+                     gid="dot-value")  # fmt: skip
     if values_txt and value_header:
         fig.text(1 - _MARGIN / width, 1 - (top - 2 * _PT) / height, _safe(value_header), ha="right", va="bottom",
                  fontsize=size, fontweight="bold", gid="dot-value-header")  # fmt: skip

@@ -469,7 +469,7 @@ def forest(
     # risk-of-bias circles
     if robs is not None:
         rc = next(c for c in cols if c.key == "rob")
-        for (i, yy) in order:
+        for i, yy in order:
             j = robs[i]
             if j is None:
                 fig.text(rc.x, yy, _DASH, ha="center", va="center", transform=blend, gid="forest-cell-rob")

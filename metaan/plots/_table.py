@@ -277,6 +277,6 @@ def _bar(ax, y: float, lo: float, hi: float, xmin: float, xmax: float, *, gid: s
         ax.add_patch(Rectangle((a, y - half_height), b - a, 2 * half_height, facecolor=color, edgecolor="none",
                                gid=gid, zorder=3))  # fmt: skip
     if lo < xmin:
-        _arrow_head(ax, xmin, y, "left", gid="pi-arrow", color=color, anchor="base")
+        _arrow_head(ax, xmin, y, "left", gid="pi-arrow", color=color, anchor="base", size=9.0)
     if hi > xmax:
-        _arrow_head(ax, xmax, y, "right", gid="pi-arrow", color=color, anchor="base")
+        _arrow_head(ax, xmax, y, "right", gid="pi-arrow", color=color, anchor="base", size=9.0)
