@@ -84,7 +84,9 @@ def main() -> None:
         if theirs:
             ratio = theirs[key] / mine
             flag = "met" if ratio >= targets[key] else "MISSED"
-            print(f"{label:44s} {mine * 1e3:10.3f}ms {theirs[key] * 1e3:10.1f}ms {ratio:7.0f}x {targets[key]:5d}x {flag}")
+            print(
+                f"{label:44s} {mine * 1e3:10.3f}ms {theirs[key] * 1e3:10.1f}ms {ratio:7.0f}x {targets[key]:5d}x {flag}"
+            )
         else:
             print(f"{label:44s} {mine * 1e3:10.3f}ms {'-':>12s}")
     if theirs:

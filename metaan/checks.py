@@ -112,9 +112,7 @@ def _contains(est_name: str, est: np.ndarray, low: np.ndarray, high: np.ndarray)
         label, value = _where(est_name, est_b, bad)
         _, lv = _where("ci_low", low_b, bad)
         _, hv = _where("ci_high", high_b, bad)
-        raise InputError(
-            f"{label}={value:g} lies outside its CI ({lv:g}, {hv:g}); a CI must contain its estimate"
-        )
+        raise InputError(f"{label}={value:g} lies outside its CI ({lv:g}, {hv:g}); a CI must contain its estimate")
 
 
 def _out(*arrays: np.ndarray, scalar: bool):

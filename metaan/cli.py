@@ -113,7 +113,7 @@ def build(notebooks: list[Path] | None = None, report: Path = REPORT, timeout: i
     )
     index = report / "index.html"
     index.write_text(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>metaan report</title></head>\n"
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>metaan report</title></head>\n'
         "<body>\n  <h1>metaan: how thin is the evidence for stem-cell treatment of ALS?</h1>\n"
         f"  <ol>\n{items}\n  </ol>\n  <p>Figures: <code>figures/</code> (PNG 300 dpi, SVG, PDF).</p>\n</body></html>\n",
         encoding="utf-8",
@@ -147,17 +147,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--vi", help="column with the sampling variances")
     p.add_argument("--sei", help="column with the standard errors (instead of --vi)")
     p.add_argument("--labels", help="column with study names")
-    p.add_argument(
-        "--method", default="REML", help="tau² estimator: FE DL REML ML PM HE SJ HS EB (default REML)"
-    )
+    p.add_argument("--method", default="REML", help="tau² estimator: FE DL REML ML PM HE SJ HS EB (default REML)")
     p.add_argument("--test", default="z", choices=["z", "knha"], help="z or knha (Hartung-Knapp)")
     p.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=_pool)
 
-    c = sub.add_parser(
-        "check-data", help="validate a trials file (default data/trials.csv and data/claims.csv)"
-    )
+    c = sub.add_parser("check-data", help="validate a trials file (default data/trials.csv and data/claims.csv)")
     c.add_argument("file", nargs="?", default=None, help="trials CSV to check")
     c.add_argument("--claims", default=None, help="claims CSV to check against the trials file")
     c.set_defaults(func=_check_data)

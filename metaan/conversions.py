@@ -140,8 +140,9 @@ def md_from_arms(
     yi = mt - mc
     if pooled:
         nt_b, nc_b = np.broadcast_arrays(nt, nc)
-        _fail_if(nt_b + nc_b <= 2, "n_t", nt_b, "with n_c leaves no degrees of freedom; a pooled SD needs "
-                 "n_t + n_c > 2")
+        _fail_if(
+            nt_b + nc_b <= 2, "n_t", nt_b, "with n_c leaves no degrees of freedom; a pooled SD needs n_t + n_c > 2"
+        )
         s2 = ((nt - 1) * st**2 + (nc - 1) * sc**2) / (nt + nc - 2)
         vi = (nt + nc) / (nt * nc) * s2
     else:
@@ -285,8 +286,12 @@ def smd_hedges_g(
     """
     scalar, mt, st, nt, mc, sc, nc = _arms(mean_t, sd_t, n_t, mean_c, sd_c, n_c)
     nt_b, nc_b = np.broadcast_arrays(nt, nc)
-    _fail_if(nt_b + nc_b - 2 < 2, "n_t", nt_b, "with n_c leaves < 2 degrees of freedom; Hedges' correction "
-             "needs n_t + n_c - 2 >= 2")
+    _fail_if(
+        nt_b + nc_b - 2 < 2,
+        "n_t",
+        nt_b,
+        "with n_c leaves < 2 degrees of freedom; Hedges' correction needs n_t + n_c - 2 >= 2",
+    )
     m = nt + nc - 2
     s_within = np.sqrt(((nt - 1) * st**2 + (nc - 1) * sc**2) / m)
     d = (mt - mc) / s_within
@@ -333,13 +338,17 @@ def log_or_from_counts(
     b, d = nt_b - a, nc_b - c
     zero = (a == 0) | (b == 0) | (c == 0) | (d == 0)
     if zero.any():
-        if isinstance(correction, bool) or not (isinstance(correction, int | float | np.number)
-                                                 and correction > 0):
-            raise InputError(f"correction={correction!r} with a zero cell gives an infinite log OR; "
-                             "the continuity correction must be > 0")
+        if isinstance(correction, bool) or not (isinstance(correction, int | float | np.number) and correction > 0):
+            raise InputError(
+                f"correction={correction!r} with a zero cell gives an infinite log OR; "
+                "the continuity correction must be > 0"
+            )
         where = "the table" if a.ndim == 0 else f"tables {np.flatnonzero(zero.ravel()).tolist()}"
-        warnings.warn(f"{correction:g} added to every cell of {where} with a zero cell (metafor 'only0')",
-                      MetaanWarning, stacklevel=2)
+        warnings.warn(
+            f"{correction:g} added to every cell of {where} with a zero cell (metafor 'only0')",
+            MetaanWarning,
+            stacklevel=2,
+        )
         add = np.where(zero, float(correction), 0.0)
         a, b, c, d = a + add, b + add, c + add, d + add
     yi = np.log(a * d / (b * c))
@@ -545,7 +554,10 @@ def log_hr_from_medians(median_t: ArrayLike, median_c: ArrayLike, events_t: Arra
     mc = _positive("median_c", median_c, "a median survival time")
     et = _positive("events_t", events_t, "an event count for this method")
     ec = _positive("events_c", events_c, "an event count for this method")
-    warnings.warn("log HR from median survival assumes exponential survival in both arms (Michiels 2005)",
-                  MetaanWarning, stacklevel=2)
+    warnings.warn(
+        "log HR from median survival assumes exponential survival in both arms (Michiels 2005)",
+        MetaanWarning,
+        stacklevel=2,
+    )
     mt, mc, et, ec = np.broadcast_arrays(mt, mc, et, ec)
     return _out(np.log(mc / mt), 1 / et + 1 / ec, scalar=scalar)

@@ -132,16 +132,12 @@ def _read_records(path: Path, schema: tuple[Column, ...]) -> tuple[list[dict], l
     """Read a CSV into dict records with their starting line numbers; check header-level rules."""
     raw = path.read_bytes()
     if raw.startswith(b"\xef\xbb\xbf"):
-        raise DataError(
-            f"{path} line 1: the file starts with a UTF-8 byte-order mark; save it as UTF-8 without BOM"
-        )
+        raise DataError(f"{path} line 1: the file starts with a UTF-8 byte-order mark; save it as UTF-8 without BOM")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
-        raise DataError(
-            f"{path} line {line}: not valid UTF-8 ({err.reason}); save the file as UTF-8"
-        ) from None
+        raise DataError(f"{path} line {line}: not valid UTF-8 ({err.reason}); save the file as UTF-8") from None
     if not text.strip():
         raise DataError(f"{path}: the file is empty; expected a header row and data rows")
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -187,11 +183,7 @@ def _check_records(path: Path, schema, records, lines) -> pd.DataFrame:
             where = f"{path} line {line}, column {col.name}"
             if not value:
                 if col.required == "always" or (col.required == "extracted" and extracted):
-                    rule = (
-                        "is required"
-                        if col.required == "always"
-                        else "is required on rows with status=extracted"
-                    )
+                    rule = "is required" if col.required == "always" else "is required on rows with status=extracted"
                     raise DataError(f"{where}: empty; this column {rule}")
                 out[col.name].append(np.nan if col.kind in ("number", "integer") else "")
                 continue
@@ -228,11 +220,7 @@ def _row_rules(path: Path, df: pd.DataFrame) -> None:
     for i in range(len(df)):
         row = df.iloc[i]
         for arm in ("t", "c"):
-            if (
-                pd.notna(row[f"events_{arm}"])
-                and pd.notna(row[f"n_{arm}"])
-                and row[f"events_{arm}"] > row[f"n_{arm}"]
-            ):
+            if pd.notna(row[f"events_{arm}"]) and pd.notna(row[f"n_{arm}"]) and row[f"events_{arm}"] > row[f"n_{arm}"]:
                 fail(
                     i,
                     f"events_{arm}",
@@ -246,9 +234,7 @@ def _row_rules(path: Path, df: pd.DataFrame) -> None:
             fail(i, "p", row["p"], "is outside (0, 1]; a p-value must satisfy 0 < p <= 1")
         for est, lo, hi in (("estimate", "ci_low", "ci_high"), ("hr", "hr_ci_low", "hr_ci_high")):
             if pd.notna(row[lo]) and pd.notna(row[hi]) and row[lo] > row[hi]:
-                fail(
-                    i, lo, row[lo], f"is above {hi} = {row[hi]:g}; the lower bound must not exceed the upper"
-                )
+                fail(i, lo, row[lo], f"is above {hi} = {row[hi]:g}; the lower bound must not exceed the upper")
             if pd.notna(row[est]):
                 if pd.notna(row[lo]) and row[est] < row[lo]:
                     fail(i, est, row[est], f"lies below {lo} = {row[lo]:g}; the CI must contain the estimate")
@@ -306,9 +292,7 @@ def load_trials(path: str | Path | None = None) -> pd.DataFrame:
     return df
 
 
-def load_claims(
-    path: str | Path | None = None, trials: pd.DataFrame | str | Path | None = None
-) -> pd.DataFrame:
+def load_claims(path: str | Path | None = None, trials: pd.DataFrame | str | Path | None = None) -> pd.DataFrame:
     """Load and validate ``data/claims.csv``; every key in ``studies`` must exist in the trials data
     (``trials``: a loaded DataFrame or a path; default the repository's trials.csv)."""
     path = Path(path) if path is not None else CLAIMS_CSV

@@ -109,18 +109,54 @@ MEASURE_BY_OUTCOME = {
 }
 
 OUTPUT_COLUMNS = (
-    "study", "label", "yi", "vi", "sei", "ci_low", "ci_high", "measure", "derivation", "design", "control",
-    "blinding", "n_t", "n_c", "events_t", "events_c", "pct_t", "pct_c", "evidence", "risk_of_bias",
-    "timepoint_months", "population", "outcome", "outcome_detail", "result_version", "primary_analysis",
-    "source_url", "locator", "line",
+    "study",
+    "label",
+    "yi",
+    "vi",
+    "sei",
+    "ci_low",
+    "ci_high",
+    "measure",
+    "derivation",
+    "design",
+    "control",
+    "blinding",
+    "n_t",
+    "n_c",
+    "events_t",
+    "events_c",
+    "pct_t",
+    "pct_c",
+    "evidence",
+    "risk_of_bias",
+    "timepoint_months",
+    "population",
+    "outcome",
+    "outcome_detail",
+    "result_version",
+    "primary_analysis",
+    "source_url",
+    "locator",
+    "line",
 )
 SKIPPED_COLUMNS = ("study", "line", "outcome_detail", "reason")
 ALSFRS_OUTCOMES = ("alsfrs_change", "alsfrs_slope", "alsfrs_slope_change")
 
 _REQUIRED = (
-    "study", "design", "control", "outcome", "status", "evidence", "timepoint_months", "population",
-    "contrast_direction", "measure", "n_t", "n_c",
+    "study",
+    "design",
+    "control",
+    "outcome",
+    "status",
+    "evidence",
+    "timepoint_months",
+    "population",
+    "contrast_direction",
+    "measure",
+    "n_t",
+    "n_c",
 )
+
 
 def _match(values: pd.Series, wanted: Any) -> pd.Series:
     wanted_list = [wanted] if isinstance(wanted, str) or not isinstance(wanted, Sequence) else list(wanted)
@@ -305,8 +341,15 @@ def effect_sizes(
                 row_measure = measure
             n_t, n_c, tp = _val(row, "n_t"), _val(row, "n_c"), _val(row, "timepoint_months")
         except _Skip as reason:
-            skipped.append({"study": study, "line": _line(row), "outcome_detail": _text(row, "outcome_detail"),
-                            "reason": str(reason), "where": where})
+            skipped.append(
+                {
+                    "study": study,
+                    "line": _line(row),
+                    "outcome_detail": _text(row, "outcome_detail"),
+                    "reason": str(reason),
+                    "where": where,
+                }
+            )
             continue
         except InputError as err:
             raise InputError(f"{where}, outcome {outcome}: {err}") from err
@@ -319,25 +362,63 @@ def effect_sizes(
             notes["exponential"].append(study)
         rec = {c: row.get(c, math.nan) for c in OUTPUT_COLUMNS}
         sei = math.sqrt(vi)
-        rec.update(study=study, yi=yi, vi=vi, sei=sei, ci_low=yi - z * sei, ci_high=yi + z * sei,
-                   measure=row_measure, derivation=how, n_t=n_t, n_c=n_c, timepoint_months=tp,
-                   events_t=_val(row, "events_t"), events_c=_val(row, "events_c"), pct_t=_val(row, "pct_t"),
-                   pct_c=_val(row, "pct_c"), line=_line(row))
+        rec.update(
+            study=study,
+            yi=yi,
+            vi=vi,
+            sei=sei,
+            ci_low=yi - z * sei,
+            ci_high=yi + z * sei,
+            measure=row_measure,
+            derivation=how,
+            n_t=n_t,
+            n_c=n_c,
+            timepoint_months=tp,
+            events_t=_val(row, "events_t"),
+            events_c=_val(row, "events_c"),
+            pct_t=_val(row, "pct_t"),
+            pct_c=_val(row, "pct_c"),
+            line=_line(row),
+        )
         records.append(rec)
 
     if skipped:
-        warnings.warn(f"effect_sizes(outcome={outcome!r}): {len(skipped)} row(s) gave no effect size: "
-                      + "; ".join(f"{s['where']}: {s['reason']}" for s in skipped), MetaanWarning, stacklevel=2)
+        warnings.warn(
+            f"effect_sizes(outcome={outcome!r}): {len(skipped)} row(s) gave no effect size: "
+            + "; ".join(f"{s['where']}: {s['reason']}" for s in skipped),
+            MetaanWarning,
+            stacklevel=2,
+        )
     if notes["zero cell"]:
-        warnings.warn("effect_sizes: 0.5 continuity correction added to 2x2 tables with a zero cell for "
-                      + ", ".join(notes["zero cell"]), MetaanWarning, stacklevel=2)
+        warnings.warn(
+            "effect_sizes: 0.5 continuity correction added to 2x2 tables with a zero cell for "
+            + ", ".join(notes["zero cell"]),
+            MetaanWarning,
+            stacklevel=2,
+        )
     if notes["exponential"]:
-        warnings.warn("effect_sizes: log HR from median survival assumes exponential survival for "
-                      + ", ".join(notes["exponential"]), MetaanWarning, stacklevel=2)
+        warnings.warn(
+            "effect_sizes: log HR from median survival assumes exponential survival for "
+            + ", ".join(notes["exponential"]),
+            MetaanWarning,
+            stacklevel=2,
+        )
 
     out = pd.DataFrame.from_records(records, columns=list(OUTPUT_COLUMNS))
-    for col in ("yi", "vi", "sei", "ci_low", "ci_high", "n_t", "n_c", "events_t", "events_c", "pct_t", "pct_c",
-                "timepoint_months"):
+    for col in (
+        "yi",
+        "vi",
+        "sei",
+        "ci_low",
+        "ci_high",
+        "n_t",
+        "n_c",
+        "events_t",
+        "events_c",
+        "pct_t",
+        "pct_c",
+        "timepoint_months",
+    ):
         out[col] = out[col].astype(float)
     out["line"] = out["line"].astype("Int64")
     out["label"] = _labels(out) if len(out) else []
@@ -352,8 +433,22 @@ def effect_sizes(
 # ----------------------------------------------------------------------------------------------------------
 
 WITHIN_ARM_COLUMNS = (
-    "study", "arm", "design", "control", "yi", "vi", "sei", "n", "derivation", "timepoint_months", "population",
-    "label", "outcome_detail", "result_version", "evidence", "line",
+    "study",
+    "arm",
+    "design",
+    "control",
+    "yi",
+    "vi",
+    "sei",
+    "n",
+    "derivation",
+    "timepoint_months",
+    "population",
+    "label",
+    "outcome_detail",
+    "result_version",
+    "evidence",
+    "line",
 )
 
 
@@ -393,8 +488,9 @@ def within_arm_changes(
     its rows apart) and the arm.
     """
     if outcome not in ALSFRS_OUTCOMES:
-        raise InputError(f"outcome={outcome!r}: within-arm changes are for the ALSFRS-R outcomes "
-                         f"{', '.join(ALSFRS_OUTCOMES)}")
+        raise InputError(
+            f"outcome={outcome!r}: within-arm changes are for the ALSFRS-R outcomes {', '.join(ALSFRS_OUTCOMES)}"
+        )
     levels = _check_frame(trials, evidence)
     rows = trials[_extracted(trials, outcome, levels).to_numpy()]
     records, sources = [], []
@@ -418,8 +514,7 @@ def within_arm_changes(
             continue
         source = {c: row.get(c, math.nan) for c in ("study", "timepoint_months", "population", "outcome_detail",
                                                      "result_version")}  # fmt: skip
-        source.update(study=_text(row, "study"), timepoint_months=_val(row, "timepoint_months"),
-                      measure="mean_change")
+        source.update(study=_text(row, "study"), timepoint_months=_val(row, "timepoint_months"), measure="mean_change")
         sources.append(source)
         for arm, yi, vi, how, n in arms:
             records.append({
@@ -433,8 +528,10 @@ def within_arm_changes(
     out = pd.DataFrame.from_records(records, columns=[*WITHIN_ARM_COLUMNS, "source", "single"])
     if len(out):
         base = _labels(pd.DataFrame(sources))
-        out["label"] = [f"{base[s]}: {'single arm' if one else arm + ' arm'}"
-                        for s, one, arm in zip(out["source"], out["single"], out["arm"], strict=True)]
+        out["label"] = [
+            f"{base[s]}: {'single arm' if one else arm + ' arm'}"
+            for s, one, arm in zip(out["source"], out["single"], out["arm"], strict=True)
+        ]
     for col in ("yi", "vi", "sei", "n", "timepoint_months"):
         out[col] = out[col].astype(float)
     out["line"] = out["line"].astype("Int64")

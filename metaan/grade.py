@@ -36,6 +36,8 @@ __all__ = [
 
 CERTAINTY = {4: "high", 3: "moderate", 2: "low", 1: "very_low"}
 DOMAINS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
+
+
 def _mcid_for(mcid, outcome: str, measure: str) -> float | None:
     value = mcid.get(outcome) if isinstance(mcid, Mapping) else mcid
     if value is None:
@@ -43,9 +45,7 @@ def _mcid_for(mcid, outcome: str, measure: str) -> float | None:
     value = float(value)
     if measure.startswith("log"):
         if not value > 0:
-            raise InputError(
-                f"{outcome}: mcid = {value!r}; for a ratio measure give the ratio (e.g. HR 0.75) > 0"
-            )
+            raise InputError(f"{outcome}: mcid = {value!r}; for a ratio measure give the ratio (e.g. HR 0.75) > 0")
         value = math.log(value)
     if value == 0 or not math.isfinite(value):
         raise InputError(f"{outcome}: mcid = {value!r} on the analysis scale; it must be finite and non-zero")
@@ -83,8 +83,10 @@ def _sd_for(sd, outcome: str, measure: str) -> float | None:
         return None
     if measure != "MD":
         if isinstance(sd, Mapping):
-            raise InputError(f"{outcome}: sd = {value!r} was given, but an SD applies to mean-difference outcomes "
-                             f"only, not to {measure}")
+            raise InputError(
+                f"{outcome}: sd = {value!r} was given, but an SD applies to mean-difference outcomes "
+                f"only, not to {measure}"
+            )
         return None  # one number for every outcome: the mean-difference outcomes use it
     try:
         number = float(value)
@@ -199,9 +201,7 @@ def grade_table(
     judgements = judgements or {}
     for key, (value, _) in judgements.items():
         if key[1] not in DOMAINS or value not in (0, -1, -2):
-            raise InputError(
-                f"judgement {key}: domain must be one of {DOMAINS} and the downgrade 0, -1 or -2"
-            )
+            raise InputError(f"judgement {key}: domain must be one of {DOMAINS} and the downgrade 0, -1 or -2")
     if outcomes is None:
         outcomes = list(dict.fromkeys(o for o in trials["outcome"].dropna().astype(str) if o.strip()))
     rows = []
@@ -313,9 +313,7 @@ def load_mcid(path: str | Path | None = None) -> pd.DataFrame:
             values = dict(zip(MCID_COLUMNS, (v.strip() for v in record), strict=True))
             for column, (ok, rule) in _MCID_RULES.items():
                 if not ok(values[column]):
-                    raise DataError(
-                        f"{path} line {line}, column {column}: {values[column]!r} breaks the rule: {rule}"
-                    )
+                    raise DataError(f"{path} line {line}, column {column}: {values[column]!r} breaks the rule: {rule}")
             records.append(values)
     out = pd.DataFrame.from_records(records, columns=list(MCID_COLUMNS))
     out["mcid"] = out["mcid"].astype(float)
@@ -348,12 +346,14 @@ def absolute_mcid(relative_slowing: float, control_change: float) -> float:
     try:
         r, c = float(relative_slowing), float(control_change)
     except (TypeError, ValueError):
-        raise InputError(f"relative_slowing = {relative_slowing!r} and control_change = {control_change!r} must be "
-                         "numbers") from None
+        raise InputError(
+            f"relative_slowing = {relative_slowing!r} and control_change = {control_change!r} must be numbers"
+        ) from None
     if not (math.isfinite(r) and 0 < r <= 1):
-        raise InputError(f"relative_slowing = {relative_slowing!r}; give a fraction in (0, 1] (0.20 for 20%; "
-                         "data/mcid.csv stores percentages)")
+        raise InputError(
+            f"relative_slowing = {relative_slowing!r}; give a fraction in (0, 1] (0.20 for 20%; "
+            "data/mcid.csv stores percentages)"
+        )
     if not (math.isfinite(c) and c != 0):
-        raise InputError(f"control_change = {control_change!r}; the control arm's change must be finite and "
-                         "non-zero")
+        raise InputError(f"control_change = {control_change!r}; the control arm's change must be finite and non-zero")
     return r * abs(c)

@@ -75,9 +75,7 @@ def information_size(
         if delta == 0 or not math.isfinite(delta):
             raise InputError(f"delta = {delta!r}; the effect to detect must be a finite non-zero difference")
         if sd is None:
-            raise InputError(
-                "a continuous outcome needs sd, the standard deviation of the outcome in each arm"
-            )
+            raise InputError("a continuous outcome needs sd, the standard deviation of the outcome in each arm")
         n = 4 * zz * _check_positive("sd", sd) ** 2 / delta**2
     elif hr is not None:
         hr = _check_positive("hr", hr)
@@ -90,9 +88,7 @@ def information_size(
         pc = _check_prob("control_risk", control_risk)
         rrr = float(rrr)
         if not (rrr < 1 and rrr != 0 and pc * (1 - rrr) < 1):
-            raise InputError(
-                f"rrr = {rrr!r}; it must be non-zero, < 1, and give an intervention risk below 1"
-            )
+            raise InputError(f"rrr = {rrr!r}; it must be non-zero, < 1, and give an intervention risk below 1")
         pe = pc * (1 - rrr)
         pbar = (pc + pe) / 2
         n = 4 * zz * pbar * (1 - pbar) / (pc - pe) ** 2

@@ -34,8 +34,10 @@ def _ordered(names: Sequence[str], values: Sequence[np.ndarray]) -> None:
         if bad.any():
             label, value = _where(names[i], a, bad)
             _, next_value = _where(names[i + 1], b, bad)
-            raise InputError(f"{label}={value:g} exceeds {names[i + 1]}={next_value:g}; the summary must be "
-                             f"ordered {' <= '.join(names)}")
+            raise InputError(
+                f"{label}={value:g} exceeds {names[i + 1]}={next_value:g}; the summary must be "
+                f"ordered {' <= '.join(names)}"
+            )
     a, b = np.broadcast_arrays(values[0], values[-1])
     bad = a == b
     if bad.any():

@@ -42,9 +42,7 @@ def _design(X, k: int, intercept: bool, data=None):
         raise InputError(f"the moderator matrix has {mat.shape[0]} rows but there are {k} studies")
     if not np.isfinite(mat).all():
         i = int(np.argwhere(~np.isfinite(mat))[0][0])
-        raise InputError(
-            f"moderators of study #{i + 1} are not finite; every moderator value must be a number"
-        )
+        raise InputError(f"moderators of study #{i + 1} are not finite; every moderator value must be a number")
     if intercept:
         mat = np.column_stack([np.ones(k), mat])
         names = ["intrcpt", *names]

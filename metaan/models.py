@@ -64,9 +64,7 @@ def _validate(yi, vi, sei, labels):
         second = _as_float_array(vi, "vi", labels).ravel()
         second_name = "vi"
     if y.size != second.size:
-        raise InputError(
-            f"yi has {y.size} values but {second_name} has {second.size}; they must have equal length"
-        )
+        raise InputError(f"yi has {y.size} values but {second_name} has {second.size}; they must have equal length")
     if labels is not None and len(labels) != y.size:
         raise InputError(f"labels has {len(labels)} values but yi has {y.size}; they must have equal length")
     if y.size == 0:
@@ -234,9 +232,7 @@ class MetaResult:
             return (self.pi_low, self.pi_high)
         if kind == "higgins":
             if self.k < 3:
-                raise InputError(
-                    f"the Higgins-Thompson-Spiegelhalter interval needs k >= 3 studies; k = {self.k}"
-                )
+                raise InputError(f"the Higgins-Thompson-Spiegelhalter interval needs k >= 3 studies; k = {self.k}")
             w = 1.0 / (self.vi + self.tau2)
             half = special.stdtrit(self.k - 2, 0.5 + self.level / 2) * np.sqrt(1.0 / w.sum() + self.tau2)
             return (self.estimate - half, self.estimate + half)
@@ -367,12 +363,8 @@ def pool(
     k = y.size
     if k == 1:
         if test == "knha":
-            raise InputError(
-                "test='knha' needs at least 2 studies (it uses t with k - 1 degrees of freedom); k = 1"
-            )
-        warnings.warn(
-            "k = 1: the result is the single study; tau², I² and H² are undefined", MetaanWarning, 2
-        )
+            raise InputError("test='knha' needs at least 2 studies (it uses t with k - 1 degrees of freedom); k = 1")
+        warnings.warn("k = 1: the result is the single study; tau², I² and H² are undefined", MetaanWarning, 2)
         se = float(np.sqrt(v[0]))
         c = float(_crit_z(level))
         z = y[0] / se
@@ -426,17 +418,11 @@ def _warn_fit(converged, method, small_k_z=False, reml_boundary=False):
     messages = []
     if not converged.all():
         bad = int((~converged).sum())
-        messages.append(
-            f"the {method} estimator did not converge in {bad} analysis(es); results may be inaccurate"
-        )
+        messages.append(f"the {method} estimator did not converge in {bad} analysis(es); results may be inaccurate")
     if small_k_z:
-        messages.append(
-            "fewer than 5 studies with a z-test: the CI under-covers; consider test='knha' (Hartung-Knapp)"
-        )
+        messages.append("fewer than 5 studies with a z-test: the CI under-covers; consider test='knha' (Hartung-Knapp)")
     if reml_boundary:
-        messages.append(
-            "the REML estimate of tau² is at the boundary 0; read the tau² CI, not the point estimate"
-        )
+        messages.append("the REML estimate of tau² is at the boundary 0; read the tau² CI, not the point estimate")
     if messages:
         warnings.warn("; ".join(messages), MetaanWarning, stacklevel=3)
 

@@ -86,8 +86,9 @@ def one_per_study(es: pd.DataFrame, *, rule: Sequence[str] = SELECTION_RULE) -> 
     names = [rule] if isinstance(rule, str) else list(rule)
     unknown = [r for r in names if r not in SELECTION_RULE + ("file_order",)]
     if unknown or len(set(names)) != len(names):
-        raise InputError(f"rule={rule!r}: give distinct criteria from {', '.join(SELECTION_RULE)} (file_order "
-                         "always ends the rule)")
+        raise InputError(
+            f"rule={rule!r}: give distinct criteria from {', '.join(SELECTION_RULE)} (file_order always ends the rule)"
+        )
     criteria = [r for r in names if r != "file_order"] + ["file_order", "_position"]
     out = es.copy()
     if out.empty:
@@ -113,8 +114,12 @@ def one_per_study(es: pd.DataFrame, *, rule: Sequence[str] = SELECTION_RULE) -> 
         chosen.append(candidates.index[0])
         selection[candidates.index[0]] = decided
     if undecided:
-        warnings.warn("one_per_study: file order chose between different outcome definitions (mark the intended "
-                      "row primary_analysis=yes): " + "; ".join(undecided), MetaanWarning, stacklevel=2)
+        warnings.warn(
+            "one_per_study: file order chose between different outcome definitions (mark the intended "
+            "row primary_analysis=yes): " + "; ".join(undecided),
+            MetaanWarning,
+            stacklevel=2,
+        )
     picked = sorted(chosen)
     result = out.loc[picked].copy()
     result["selection"] = [selection[i] for i in picked]

@@ -363,13 +363,10 @@ def trial_sequential(
     v = np.asarray(vi, dtype=float).ravel()
     n = np.asarray(n, dtype=float).ravel()
     k = y.size
-    labels = (
-        tuple(str(s) for s in labels) if labels is not None else tuple(f"study {i + 1}" for i in range(k))
-    )
+    labels = tuple(str(s) for s in labels) if labels is not None else tuple(f"study {i + 1}" for i in range(k))
     if not (v.size == n.size == len(labels) == k) or k == 0:
         raise InputError(
-            f"yi, vi, n and labels must have the same non-zero length; got {k}, {v.size}, {n.size}, "
-            f"{len(labels)}"
+            f"yi, vi, n and labels must have the same non-zero length; got {k}, {v.size}, {n.size}, {len(labels)}"
         )
     for i in range(k):
         if not (np.isfinite(n[i]) and n[i] > 0):
@@ -378,9 +375,7 @@ def trial_sequential(
     if isinstance(grid_points, bool) or not isinstance(grid_points, int | np.integer) or grid_points < 2:
         raise InputError(f"grid_points = {grid_points!r}; the plotting grid needs an integer >= 2")
     if direction not in ("greater", "less"):
-        raise InputError(
-            f"direction = {direction!r}; use 'greater' or 'less' (the sign of a beneficial effect)"
-        )
+        raise InputError(f"direction = {direction!r}; use 'greater' or 'less' (the sign of a beneficial effect)")
     sign = 1.0 if direction == "greater" else -1.0
     est, se = np.empty(k), np.empty(k)
     with warnings.catch_warnings():

@@ -136,8 +136,7 @@ def _md_row(row: pd.Series) -> tuple[float, float, str]:
             if _has(se):
                 arm_var.append(_positive(f"se_{arm}", se, "a standard error") ** 2)
             elif _has(sd, n):
-                arm_var.append(_positive(f"sd_{arm}", sd, "a standard deviation") ** 2
-                               / _sample_size(f"n_{arm}", n))
+                arm_var.append(_positive(f"sd_{arm}", sd, "a standard deviation") ** 2 / _sample_size(f"n_{arm}", n))
         if len(arm_var) == 2:
             how = "MD from arm means with an SD in one arm and an SE in the other"
             return m_t - m_c, float(arm_var[0] + arm_var[1]), how
@@ -196,8 +195,10 @@ def _or_unflipped(row: pd.Series) -> tuple[float, float, str]:
             from_pct.append("control")
         how = "log OR from printed percentages and n (counts rounded)"
         if len(from_pct) == 1:
-            how = (f"log OR from the printed percentage and n in the {from_pct[0]} arm (count rounded) and the "
-                   "printed count in the other")
+            how = (
+                f"log OR from the printed percentage and n in the {from_pct[0]} arm (count rounded) and the "
+                "printed count in the other"
+            )
         return _log_or_counts(e_t, n_t, e_c, n_c, how)
     raise _Skip(problem)
 

@@ -406,8 +406,9 @@ BROKEN = [
 ]
 
 
-@pytest.mark.parametrize(("func", "args", "message"), BROKEN, ids=[f"{f.__name__}-{i}" for i, (f, _, _) in
-                                                                   enumerate(BROKEN)])
+@pytest.mark.parametrize(
+    ("func", "args", "message"), BROKEN, ids=[f"{f.__name__}-{i}" for i, (f, _, _) in enumerate(BROKEN)]
+)
 def test_broken_input_raises_input_error(func, args, message):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MetaanWarning)
@@ -547,19 +548,53 @@ SPEC_COLUMNS = (
 ).split(",")
 
 EXPECTED_OUTPUT_COLUMNS = [
-    "study", "label", "yi", "vi", "sei", "ci_low", "ci_high", "measure", "derivation", "design", "control",
-    "blinding", "n_t", "n_c", "events_t", "events_c", "pct_t", "pct_c", "evidence", "risk_of_bias",
-    "timepoint_months", "population", "outcome", "outcome_detail", "result_version", "primary_analysis",
-    "source_url", "locator", "line",
+    "study",
+    "label",
+    "yi",
+    "vi",
+    "sei",
+    "ci_low",
+    "ci_high",
+    "measure",
+    "derivation",
+    "design",
+    "control",
+    "blinding",
+    "n_t",
+    "n_c",
+    "events_t",
+    "events_c",
+    "pct_t",
+    "pct_c",
+    "evidence",
+    "risk_of_bias",
+    "timepoint_months",
+    "population",
+    "outcome",
+    "outcome_detail",
+    "result_version",
+    "primary_analysis",
+    "source_url",
+    "locator",
+    "line",
 ]
 
 
 def _row(**kw) -> dict:
     row = dict.fromkeys(SPEC_COLUMNS, np.nan)
-    row.update(design="rct", control="placebo_sham", population="itt", result_version="paper",
-               evidence="primary", status="extracted", risk_of_bias="some_concerns",
-               source_url="https://example.org/paper", locator="Table 2", outcome="alsfrs_change",
-               timepoint_months=6.0)
+    row.update(
+        design="rct",
+        control="placebo_sham",
+        population="itt",
+        result_version="paper",
+        evidence="primary",
+        status="extracted",
+        risk_of_bias="some_concerns",
+        source_url="https://example.org/paper",
+        locator="Table 2",
+        outcome="alsfrs_change",
+        timepoint_months=6.0,
+    )
     row.update(kw)
     return row
 
@@ -571,8 +606,18 @@ def _trials(*rows: dict) -> pd.DataFrame:
 def test_effect_sizes_printed_md_with_ci_uses_t_for_small_trials():
     """MD 3.0 (95% CI 0.5 to 5.5), 20 per arm: Cochrane Handbook 6.5.2.3 t with 38 df:
     SE = 5.0/(2 × 2.024394) = 1.234934."""
-    trials = _trials(_row(study="A2020", measure="MD", estimate=3.0, ci_low=0.5, ci_high=5.5, n_t=20, n_c=20,
-                          contrast_direction="cells_minus_control"))
+    trials = _trials(
+        _row(
+            study="A2020",
+            measure="MD",
+            estimate=3.0,
+            ci_low=0.5,
+            ci_high=5.5,
+            n_t=20,
+            n_c=20,
+            contrast_direction="cells_minus_control",
+        )
+    )
     out = ef.effect_sizes(trials, "alsfrs_change")
     assert list(out.columns) == EXPECTED_OUTPUT_COLUMNS
     r = out.iloc[0]
@@ -587,8 +632,18 @@ def test_effect_sizes_printed_md_with_ci_uses_t_for_small_trials():
 def test_effect_sizes_contrast_direction_flips_md_and_large_trials_use_normal():
     """Printed control minus cells = -3.0 (95% CI -5.5 to -0.5), 100 per arm: yi = +3.0,
     SE = 5/(2 × 1.959964)."""
-    trials = _trials(_row(study="B2021", measure="MD", estimate=-3.0, ci_low=-5.5, ci_high=-0.5, n_t=100,
-                          n_c=100, contrast_direction="control_minus_cells"))
+    trials = _trials(
+        _row(
+            study="B2021",
+            measure="MD",
+            estimate=-3.0,
+            ci_low=-5.5,
+            ci_high=-0.5,
+            n_t=100,
+            n_c=100,
+            contrast_direction="control_minus_cells",
+        )
+    )
     r = ef.effect_sizes(trials, "alsfrs_change").iloc[0]
     assert r["yi"] == approx(3.0)
     assert r["sei"] == approx(5.0 / (2 * Z975))
@@ -598,12 +653,29 @@ def test_effect_sizes_contrast_direction_flips_md_and_large_trials_use_normal():
 def test_effect_sizes_md_from_se_and_from_p():
     """Printed SE used as is; p = 0.01 with 20 + 20 patients: SE = 2.0/t_{0.995,38} = 2.0/2.711558."""
     trials = _trials(
-        _row(study="S2019", measure="MD", estimate=1.5, se=0.6, n_t=30, n_c=30,
-             contrast_direction="cells_minus_control"),
-        _row(study="P2019", measure="MD", estimate=2.0, p=0.01, n_t=20, n_c=20,
-             contrast_direction="cells_minus_control", notes="p=0.01 printed"),
-        _row(study="Q2019", measure="MD", estimate=2.0, p=0.01, n_t=20, n_c=20,
-             contrast_direction="cells_minus_control", notes="p<0.01 printed"),
+        _row(
+            study="S2019", measure="MD", estimate=1.5, se=0.6, n_t=30, n_c=30, contrast_direction="cells_minus_control"
+        ),
+        _row(
+            study="P2019",
+            measure="MD",
+            estimate=2.0,
+            p=0.01,
+            n_t=20,
+            n_c=20,
+            contrast_direction="cells_minus_control",
+            notes="p=0.01 printed",
+        ),
+        _row(
+            study="Q2019",
+            measure="MD",
+            estimate=2.0,
+            p=0.01,
+            n_t=20,
+            n_c=20,
+            contrast_direction="cells_minus_control",
+            notes="p<0.01 printed",
+        ),
     )
     out = ef.effect_sizes(trials, "alsfrs_change")
     assert out["yi"].tolist() == [1.5, 2.0, 2.0]
@@ -612,8 +684,7 @@ def test_effect_sizes_md_from_se_and_from_p():
     assert out["derivation"].tolist() == [
         "MD from printed difference and SE",
         "MD from printed difference and p-value (t quantile, df=38)",
-        "MD from printed difference and p-value (t quantile, df=38) (p printed as an upper bound; SE is "
-        "conservative)",
+        "MD from printed difference and p-value (t quantile, df=38) (p printed as an upper bound; SE is conservative)",
     ]
 
 
@@ -626,8 +697,21 @@ def test_effect_sizes_md_from_arm_statistics_welch():
 
 
 def test_effect_sizes_prefers_printed_contrast_over_arms():
-    trials = _trials(_row(study="D2017", mean_t=-5.0, sd_t=6.0, n_t=20, mean_c=-9.0, sd_c=7.0, n_c=18,
-                          measure="MD", estimate=3.6, se=1.9, contrast_direction="cells_minus_control"))
+    trials = _trials(
+        _row(
+            study="D2017",
+            mean_t=-5.0,
+            sd_t=6.0,
+            n_t=20,
+            mean_c=-9.0,
+            sd_c=7.0,
+            n_c=18,
+            measure="MD",
+            estimate=3.6,
+            se=1.9,
+            contrast_direction="cells_minus_control",
+        )
+    )
     r = ef.effect_sizes(trials, "alsfrs_change").iloc[0]
     assert (r["yi"], r["vi"]) == (approx(3.6), approx(3.61))
 
@@ -650,8 +734,17 @@ def test_effect_sizes_responder_counts_and_printed_or():
     cells: ln OR (cells vs control) = +ln 2, SE = (ln 1 - ln 0.25)/(2 × 1.959964)."""
     trials = _trials(
         _row(study="G2015", outcome="responder", events_t=12, n_t=30, events_c=9, n_c=30),
-        _row(study="H2015", outcome="responder", measure="OR", estimate=0.5, ci_low=0.25, ci_high=1.0,
-             contrast_direction="control_vs_cells", n_t=40, n_c=40),
+        _row(
+            study="H2015",
+            outcome="responder",
+            measure="OR",
+            estimate=0.5,
+            ci_low=0.25,
+            ci_high=1.0,
+            contrast_direction="control_vs_cells",
+            n_t=40,
+            n_c=40,
+        ),
     )
     out = ef.effect_sizes(trials, "responder")
     assert out["measure"].tolist() == ["logOR", "logOR"]
@@ -676,13 +769,29 @@ def test_effect_sizes_survival_hr_and_medians():
     control vs cells: ln HR (cells vs control) = -ln 1.25. Medians 18 vs 12 months with 15 and 20 deaths:
     ln(12/18), var 1/15 + 1/20."""
     trials = _trials(
-        _row(study="I2013", outcome="survival", measure="HR", hr=0.6, hr_ci_low=0.4, hr_ci_high=0.9,
-             estimate=0.6, ci_low=0.4, ci_high=0.9, contrast_direction="cells_vs_control",
-             timepoint_months=np.nan),
-        _row(study="J2013", outcome="survival", measure="HR", estimate=1.25, ci_low=0.8, ci_high=2.0,
-             contrast_direction="control_vs_cells"),
-        _row(study="K2013", outcome="survival", median_t=18.0, median_c=12.0, events_t=15, events_c=20,
-             n_t=30, n_c=30),
+        _row(
+            study="I2013",
+            outcome="survival",
+            measure="HR",
+            hr=0.6,
+            hr_ci_low=0.4,
+            hr_ci_high=0.9,
+            estimate=0.6,
+            ci_low=0.4,
+            ci_high=0.9,
+            contrast_direction="cells_vs_control",
+            timepoint_months=np.nan,
+        ),
+        _row(
+            study="J2013",
+            outcome="survival",
+            measure="HR",
+            estimate=1.25,
+            ci_low=0.8,
+            ci_high=2.0,
+            contrast_direction="control_vs_cells",
+        ),
+        _row(study="K2013", outcome="survival", median_t=18.0, median_c=12.0, events_t=15, events_c=20, n_t=30, n_c=30),
     )
     with pytest.warns(MetaanWarning, match="exponential survival for K2013"):
         out = ef.effect_sizes(trials, "survival")
@@ -690,16 +799,27 @@ def test_effect_sizes_survival_hr_and_medians():
     assert out["yi"].tolist() == [approx(math.log(0.6)), approx(-math.log(1.25)), approx(math.log(12 / 18))]
     assert out["sei"].iloc[0] == approx((math.log(0.9) - math.log(0.4)) / (2 * Z975))
     assert out["vi"].iloc[2] == approx(1 / 15 + 1 / 20)
-    assert out["derivation"].tolist() == ["log HR from HR and 95% CI",
-                                          "log HR from HR and 95% CI; inverted from control vs cells",
-                                          "log HR from medians (exponential assumption)"]
+    assert out["derivation"].tolist() == [
+        "log HR from HR and 95% CI",
+        "log HR from HR and 95% CI; inverted from control vs cells",
+        "log HR from medians (exponential assumption)",
+    ]
     assert math.isnan(out["timepoint_months"].iloc[0])
 
 
 def test_effect_sizes_ci_level_from_notes():
     """SPEC: CIs are 95% unless the notes say otherwise. A '90% CI' note: SE = width/(2 × 1.644854)."""
-    trials = _trials(_row(study="L2012", outcome="survival", hr=0.7, hr_ci_low=0.5, hr_ci_high=0.98,
-                          contrast_direction="cells_vs_control", notes="90% CI printed"))
+    trials = _trials(
+        _row(
+            study="L2012",
+            outcome="survival",
+            hr=0.7,
+            hr_ci_low=0.5,
+            hr_ci_high=0.98,
+            contrast_direction="cells_vs_control",
+            notes="90% CI printed",
+        )
+    )
     r = ef.effect_sizes(trials, "survival").iloc[0]
     assert r["sei"] == approx((math.log(0.98) - math.log(0.5)) / (2 * Z95))
     assert r["derivation"] == "log HR from HR and 90% CI"
@@ -721,16 +841,25 @@ def test_effect_sizes_filters_status_evidence_timepoint_population():
     assert ef.effect_sizes(trials, "alsfrs_change", evidence="secondary")["study"].tolist() == ["M3"]
     assert ef.effect_sizes(trials, "alsfrs_change", timepoint_months=6)["study"].tolist() == ["M1", "M5"]
     assert ef.effect_sizes(trials, "alsfrs_change", population="itt")["study"].tolist() == ["M1", "M4"]
-    assert ef.effect_sizes(trials, "alsfrs_change", population=["itt", "per_protocol"],
-                           timepoint_months=6.0)["study"].tolist() == ["M1", "M5"]
+    assert ef.effect_sizes(trials, "alsfrs_change", population=["itt", "per_protocol"], timepoint_months=6.0)[
+        "study"
+    ].tolist() == ["M1", "M5"]
     assert ef.effect_sizes(trials, "alsfrs_slope")["study"].tolist() == ["M6"]
 
 
 def test_effect_sizes_single_arm_only_on_request():
     """A single-arm mean change of 2.0 (SD 4.0, n 16): within-arm 'effect' 2.0 with vi = 16/16 = 1."""
     trials = _trials(
-        _row(study="N2019", design="single_arm", control="none", outcome="alsfrs_slope_change", mean_t=2.0,
-             sd_t=4.0, n_t=16, risk_of_bias="critical"),
+        _row(
+            study="N2019",
+            design="single_arm",
+            control="none",
+            outcome="alsfrs_slope_change",
+            mean_t=2.0,
+            sd_t=4.0,
+            n_t=16,
+            risk_of_bias="critical",
+        ),
         _row(study="O2019", outcome="alsfrs_slope_change", mean_t=1.0, se_t=0.5, mean_c=0.2, se_c=0.4),
     )
     assert ef.effect_sizes(trials, "alsfrs_slope_change")["study"].tolist() == ["O2019"]
@@ -744,18 +873,39 @@ def test_effect_sizes_single_arm_only_on_request():
 def test_effect_sizes_labels_tell_rows_of_one_study_apart():
     arms = dict(mean_t=1.0, sd_t=2.0, n_t=10, mean_c=0.0, sd_c=2.0, n_c=10)
     trials = _trials(
-        _row(study="Oh2018", **arms), _row(study="Oh2018", timepoint_months=12.0, **arms),
-        _row(study="Other2020", **arms), _row(study="Twin2021", **arms), _row(study="Twin2021", **arms),
-        _row(study="Pop2022", **arms), _row(study="Pop2022", population="mitt", **arms),
+        _row(study="Oh2018", **arms),
+        _row(study="Oh2018", timepoint_months=12.0, **arms),
+        _row(study="Other2020", **arms),
+        _row(study="Twin2021", **arms),
+        _row(study="Twin2021", **arms),
+        _row(study="Pop2022", **arms),
+        _row(study="Pop2022", population="mitt", **arms),
     )
     labels = ef.effect_sizes(trials, "alsfrs_change")["label"].tolist()
-    assert labels == ["Oh2018 (6 mo)", "Oh2018 (12 mo)", "Other2020", "Twin2021 #1", "Twin2021 #2",
-                      "Pop2022 (itt)", "Pop2022 (mitt)"]
+    assert labels == [
+        "Oh2018 (6 mo)",
+        "Oh2018 (12 mo)",
+        "Other2020",
+        "Twin2021 #1",
+        "Twin2021 #2",
+        "Pop2022 (itt)",
+        "Pop2022 (mitt)",
+    ]
 
 
 def test_effect_sizes_bad_numbers_name_the_study():
-    trials = _trials(_row(study="Bad2019", measure="MD", estimate=7.0, ci_low=0.5, ci_high=5.5, n_t=20,
-                          n_c=20, contrast_direction="cells_minus_control"))
+    trials = _trials(
+        _row(
+            study="Bad2019",
+            measure="MD",
+            estimate=7.0,
+            ci_low=0.5,
+            ci_high=5.5,
+            n_t=20,
+            n_c=20,
+            contrast_direction="cells_minus_control",
+        )
+    )
     with pytest.raises(InputError, match=r"study Bad2019 .*estimate=7 lies outside its CI"):
         ef.effect_sizes(trials, "alsfrs_change")
     trials = _trials(_row(study="Neg2019", mean_t=1.0, sd_t=-2.0, n_t=10, mean_c=0.0, sd_c=2.0, n_c=10))
@@ -787,8 +937,11 @@ def test_effect_sizes_wald_ci_columns_by_hand():
     """MD 1.5 with printed SE 0.6: 95% CI 1.5 ± 1.959964 × 0.6 = 0.3240216 to 2.6759784; at level 0.90,
     1.5 ± 1.644854 × 0.6. Counts 12/30 vs 9/30: ln(12·21/(18·9)) ± 1.959964 · sqrt(1/12 + 1/18 + 1/9 + 1/21),
     on the log OR scale (not the OR)."""
-    md = _trials(_row(study="S2019", measure="MD", estimate=1.5, se=0.6, n_t=30, n_c=30,
-                      contrast_direction="cells_minus_control"))
+    md = _trials(
+        _row(
+            study="S2019", measure="MD", estimate=1.5, se=0.6, n_t=30, n_c=30, contrast_direction="cells_minus_control"
+        )
+    )
     r = ef.effect_sizes(md, "alsfrs_change").iloc[0]
     assert (r["ci_low"], r["ci_high"]) == (approx(1.5 - Z975 * 0.6), approx(1.5 + Z975 * 0.6))
     assert (r["ci_low"], r["ci_high"]) == (approx(0.3240216, abs=1e-7), approx(2.6759784, abs=1e-7))
@@ -804,8 +957,18 @@ def test_effect_sizes_wald_ci_columns_by_hand():
 
 def test_effect_sizes_carries_printed_columns_and_the_csv_line():
     trials = _trials(
-        _row(study="G2015", outcome="responder", events_t=12, n_t=30, events_c=9, n_c=30, pct_t=40.0,
-             pct_c=30.0, blinding="double_blind", primary_analysis="yes"),
+        _row(
+            study="G2015",
+            outcome="responder",
+            events_t=12,
+            n_t=30,
+            events_c=9,
+            n_c=30,
+            pct_t=40.0,
+            pct_c=30.0,
+            blinding="double_blind",
+            primary_analysis="yes",
+        ),
         _row(study="H2015", outcome="responder", events_t=3, n_t=30, events_c=2, n_c=30, blinding="open_label"),
     )
     trials.insert(0, "line", [14, 27])
@@ -835,8 +998,10 @@ def test_effect_sizes_skipped_rows_table_and_warning():
     assert skipped["study"].tolist() == ["F2016", "K2009"]  # N2019 (single arm) is filtered out, not skipped
     assert skipped["line"].tolist() == [6, 9]
     assert skipped["outcome_detail"].tolist() == ["week 28 change", "3-month change"]
-    assert skipped["reason"].iat[0] == ("printed MD has contrast_direction=''; expected cells_minus_control or "
-                                        "control_minus_cells, and no usable arm statistics")
+    assert skipped["reason"].iat[0] == (
+        "printed MD has contrast_direction=''; expected cells_minus_control or "
+        "control_minus_cells, and no usable arm statistics"
+    )
     assert skipped["reason"].iat[1] == "no printed MD with SE/CI/p and no arm means with SD (and n) or SE"
     clean = ef.effect_sizes(trials.iloc[[0]], "alsfrs_change")
     assert len(clean.attrs["skipped"]) == 0 and list(clean.attrs["skipped"].columns) == list(skipped.columns)
@@ -844,10 +1009,14 @@ def test_effect_sizes_skipped_rows_table_and_warning():
 
 def test_effect_size_tables_with_skipped_rows_concatenate():
     """pandas compares attrs when concatenating; a DataFrame in attrs must not make pd.concat raise."""
-    one = _trials(_row(study="A1", mean_t=1.0, sd_t=2.0, n_t=10, mean_c=0.0, sd_c=2.0, n_c=10),
-                  _row(study="B1", mean_t=1.0, mean_c=0.0))
-    two = _trials(_row(study="A2", mean_t=1.0, sd_t=2.0, n_t=10, mean_c=0.0, sd_c=2.0, n_c=10),
-                  _row(study="B2", mean_t=1.0, mean_c=0.0))
+    one = _trials(
+        _row(study="A1", mean_t=1.0, sd_t=2.0, n_t=10, mean_c=0.0, sd_c=2.0, n_c=10),
+        _row(study="B1", mean_t=1.0, mean_c=0.0),
+    )
+    two = _trials(
+        _row(study="A2", mean_t=1.0, sd_t=2.0, n_t=10, mean_c=0.0, sd_c=2.0, n_c=10),
+        _row(study="B2", mean_t=1.0, mean_c=0.0),
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MetaanWarning)
         a, b = ef.effect_sizes(one, "alsfrs_change"), ef.effect_sizes(two, "alsfrs_change")
@@ -871,20 +1040,47 @@ def test_effect_sizes_harm_events_flip_the_log_or():
     to +ln(420/72): the complement gives the same effect, same variance 1/20 + 1/12 + 1/6 + 1/21.
     A printed OR 0.5 (95% CI 0.25 to 1.0) of a harm, control vs cells: inverted (+ln 2) and flipped (−ln 2)."""
     trials = _trials(
-        _row(study="Oh2018", outcome="responder", outcome_detail=">=50% (good)", events_t=20, n_t=32,
-             events_c=6, n_c=27, events_are="benefit"),
-        _row(study="Oh2018", outcome="responder", outcome_detail="<50% (poor)", events_t=12, n_t=32,
-             events_c=21, n_c=27, events_are="harm"),
-        _row(study="H2015", outcome="responder", measure="OR", estimate=0.5, ci_low=0.25, ci_high=1.0,
-             contrast_direction="control_vs_cells", n_t=40, n_c=40, events_are="harm"),
+        _row(
+            study="Oh2018",
+            outcome="responder",
+            outcome_detail=">=50% (good)",
+            events_t=20,
+            n_t=32,
+            events_c=6,
+            n_c=27,
+            events_are="benefit",
+        ),
+        _row(
+            study="Oh2018",
+            outcome="responder",
+            outcome_detail="<50% (poor)",
+            events_t=12,
+            n_t=32,
+            events_c=21,
+            n_c=27,
+            events_are="harm",
+        ),
+        _row(
+            study="H2015",
+            outcome="responder",
+            measure="OR",
+            estimate=0.5,
+            ci_low=0.25,
+            ci_high=1.0,
+            contrast_direction="control_vs_cells",
+            n_t=40,
+            n_c=40,
+            events_are="harm",
+        ),
     )
     out = ef.effect_sizes(trials, "responder")
     assert out["yi"].iloc[0] == approx(math.log(420 / 72))
     assert out["yi"].iloc[1] == approx(math.log(420 / 72))
     assert out["vi"].iloc[1] == approx(1 / 20 + 1 / 12 + 1 / 6 + 1 / 21)
     assert out["derivation"].iloc[0] == "log OR from 2x2 counts"
-    assert out["derivation"].iloc[1] == ("log OR from 2x2 counts; sign flipped: the events are harms "
-                                         "(events_are=harm), so log OR > 0 favours cells")
+    assert out["derivation"].iloc[1] == (
+        "log OR from 2x2 counts; sign flipped: the events are harms (events_are=harm), so log OR > 0 favours cells"
+    )
     assert out["yi"].iloc[2] == approx(-math.log(2))
     assert "inverted from control vs cells; sign flipped: the events are harms" in out["derivation"].iloc[2]
 
@@ -909,8 +1105,18 @@ def test_effect_sizes_prefers_printed_or_then_counts_over_percentages():
     """Printed OR 1.33, p = 0.45 wins over 33% vs 28%: SE = ln 1.33 / Phi^-1(0.775). Printed counts 12/30 vs
     9/30 win over percentages that would give other counts (50% and 10%)."""
     trials = _trials(
-        _row(study="C2022", outcome="responder", measure="OR", estimate=1.33, p=0.45,
-             contrast_direction="cells_vs_control", pct_t=33.0, n_t=95, pct_c=28.0, n_c=94),
+        _row(
+            study="C2022",
+            outcome="responder",
+            measure="OR",
+            estimate=1.33,
+            p=0.45,
+            contrast_direction="cells_vs_control",
+            pct_t=33.0,
+            n_t=95,
+            pct_c=28.0,
+            n_c=94,
+        ),
         _row(study="G2015", outcome="responder", events_t=12, n_t=30, events_c=9, n_c=30, pct_t=50.0, pct_c=10.0),
         _row(study="P2022", outcome="responder", pct_t=60.0, n_t=20, pct_c=30.0, n_c=20, events_are="harm"),
     )
@@ -926,8 +1132,9 @@ def test_effect_sizes_prefers_printed_or_then_counts_over_percentages():
 
 
 def test_effect_sizes_percentages_without_n_are_skipped():
-    trials = _trials(_row(study="C2022", outcome="responder", pct_t=37.9, pct_c=15.4,
-                          population="subgroup:baseline >=34"))
+    trials = _trials(
+        _row(study="C2022", outcome="responder", pct_t=37.9, pct_c=15.4, population="subgroup:baseline >=34")
+    )
     with pytest.warns(MetaanWarning, match="no events \\(or percentages\\) and n in both arms"):
         out = ef.effect_sizes(trials, "responder")
     assert len(out) == 0 and out.attrs["skipped"]["study"].tolist() == ["C2022"]
@@ -940,8 +1147,16 @@ def test_effect_sizes_percentages_without_n_are_skipped():
 
 def _es(*rows: dict) -> pd.DataFrame:
     """A synthetic effect_sizes table: yi numbers the rows so that the test can see which one was chosen."""
-    base = dict(outcome="alsfrs_change", outcome_detail="change", population="itt", evidence="primary",
-                result_version="paper", timepoint_months=6.0, primary_analysis="", vi=1.0)
+    base = dict(
+        outcome="alsfrs_change",
+        outcome_detail="change",
+        population="itt",
+        evidence="primary",
+        result_version="paper",
+        timepoint_months=6.0,
+        primary_analysis="",
+        vi=1.0,
+    )
     frame = pd.DataFrame([base | r for r in rows])
     frame["yi"] = np.arange(len(frame), dtype=float)
     if "line" not in frame.columns:
@@ -955,9 +1170,11 @@ def _pick(es, **kw):
 
 
 def test_one_per_study_primary_analysis_first():
-    es = _es(dict(study="A", population="itt", timepoint_months=12.0),
-             dict(study="A", population="per_protocol", timepoint_months=6.0, primary_analysis="yes"),
-             dict(study="B"))
+    es = _es(
+        dict(study="A", population="itt", timepoint_months=12.0),
+        dict(study="A", population="per_protocol", timepoint_months=6.0, primary_analysis="yes"),
+        dict(study="B"),
+    )
     assert _pick(es) == {"A": (1, "primary_analysis"), "B": (2, "only row")}
 
 
@@ -968,14 +1185,17 @@ def test_one_per_study_population_order_and_subgroups_last():
         chosen, why = _pick(es)["A"]
         assert es["population"].iat[chosen] == order[k - 1]
         assert why == ("only row" if k == 1 else "population")
-    only_subgroups = _es(dict(study="A", population="subgroup:x"), dict(study="A", population="subgroup:y",
-                                                                         timepoint_months=12.0))
+    only_subgroups = _es(
+        dict(study="A", population="subgroup:x"), dict(study="A", population="subgroup:y", timepoint_months=12.0)
+    )
     assert _pick(only_subgroups)["A"] == (1, "follow_up")
 
 
 def test_one_per_study_evidence_then_version_order():
-    es = _es(dict(study="A", evidence="secondary", result_version="paper"),
-             dict(study="A", evidence="primary", result_version="press_release"))
+    es = _es(
+        dict(study="A", evidence="secondary", result_version="paper"),
+        dict(study="A", evidence="primary", result_version="press_release"),
+    )
     assert _pick(es)["A"] == (1, "evidence")
     order = ["review_secondary", "press_release", "conference_abstract", "registry_results", "erratum", "paper"]
     for k in range(2, len(order) + 1):
@@ -985,12 +1205,18 @@ def test_one_per_study_evidence_then_version_order():
 
 
 def test_one_per_study_longest_follow_up_then_file_order_with_warning():
-    es = _es(dict(study="A", timepoint_months=4.0), dict(study="A", timepoint_months=np.nan),
-             dict(study="A", timepoint_months=6.0))
+    es = _es(
+        dict(study="A", timepoint_months=4.0),
+        dict(study="A", timepoint_months=np.nan),
+        dict(study="A", timepoint_months=6.0),
+    )
     assert _pick(es)["A"] == (2, "follow_up")
-    tie = _es(dict(study="A", outcome_detail=">=75% improvement", line=11),
-              dict(study="A", outcome_detail=">=50% improvement", line=9),
-              dict(study="B", outcome_detail="same", line=20), dict(study="B", outcome_detail="same", line=21))
+    tie = _es(
+        dict(study="A", outcome_detail=">=75% improvement", line=11),
+        dict(study="A", outcome_detail=">=50% improvement", line=9),
+        dict(study="B", outcome_detail="same", line=20),
+        dict(study="B", outcome_detail="same", line=21),
+    )
     with pytest.warns(MetaanWarning) as caught:
         got = _pick(tie)
     assert got == {"A": (1, "file_order"), "B": (2, "file_order")}  # line 9 comes first in the file
@@ -1000,8 +1226,10 @@ def test_one_per_study_longest_follow_up_then_file_order_with_warning():
 
 
 def test_one_per_study_custom_rule_multiple_outcomes_and_empty():
-    es = _es(dict(study="A", population="itt", timepoint_months=6.0),
-             dict(study="A", population="per_protocol", timepoint_months=12.0))
+    es = _es(
+        dict(study="A", population="itt", timepoint_months=6.0),
+        dict(study="A", population="per_protocol", timepoint_months=12.0),
+    )
     assert _pick(es)["A"] == (0, "population")
     assert _pick(es, rule=("follow_up", "population"))["A"] == (1, "follow_up")
     with pytest.raises(InputError, match="rule="):
@@ -1015,8 +1243,9 @@ def test_one_per_study_custom_rule_multiple_outcomes_and_empty():
 
 def test_one_per_study_on_effect_sizes_output_keeps_order():
     arms = dict(mean_t=1.0, sd_t=2.0, n_t=10, mean_c=0.0, sd_c=2.0, n_c=10)
-    trials = _trials(_row(study="Z", **arms), _row(study="Y", population="mitt", **arms),
-                     _row(study="Y", population="itt", **arms))
+    trials = _trials(
+        _row(study="Z", **arms), _row(study="Y", population="mitt", **arms), _row(study="Y", population="itt", **arms)
+    )
     out = ef.one_per_study(ef.effect_sizes(trials, "alsfrs_change"))
     assert out["study"].tolist() == ["Z", "Y"] and out["population"].tolist() == ["itt", "itt"]
     assert out["selection"].tolist() == ["only row", "population"]
@@ -1032,8 +1261,20 @@ def test_within_arm_changes_controlled_and_single_arm_by_hand():
     0.820836 — the control arm declines too, so −3.10 is not the effect (the MD is 3.38). Second trial: SEs
     1.13 and 0.96 give vi = SE². Single arm: mean 2.0 with SD 4.0, n 16: vi = 1."""
     trials = _trials(
-        _row(study="Oh2018", control="standard_care", mean_t=-3.10, sd_t=2.2, n_t=31, mean_c=-6.48, sd_c=4.53,
-             n_c=25, measure="MD", estimate=3.38, se=1.07, contrast_direction="cells_minus_control"),
+        _row(
+            study="Oh2018",
+            control="standard_care",
+            mean_t=-3.10,
+            sd_t=2.2,
+            n_t=31,
+            mean_c=-6.48,
+            sd_c=4.53,
+            n_c=25,
+            measure="MD",
+            estimate=3.38,
+            se=1.07,
+            contrast_direction="cells_minus_control",
+        ),
         _row(study="Cud2022", mean_t=-1.58, se_t=1.13, mean_c=-4.32, se_c=0.96, timepoint_months=6.4),
         _row(study="Half2020", mean_t=-2.0, sd_t=3.0, mean_c=-4.0, sd_c=3.0, n_c=12),  # cells arm lacks n
         _row(study="N2019", design="single_arm", control="none", mean_t=2.0, sd_t=4.0, n_t=16),
@@ -1041,11 +1282,28 @@ def test_within_arm_changes_controlled_and_single_arm_by_hand():
         _row(study="Resp", outcome="responder", events_t=3, n_t=10, events_c=2, n_c=10),
     )
     out = ef.within_arm_changes(trials, "alsfrs_change")
-    assert list(out.columns[:12]) == ["study", "arm", "design", "control", "yi", "vi", "sei", "n", "derivation",
-                                      "timepoint_months", "population", "label"]
+    assert list(out.columns[:12]) == [
+        "study",
+        "arm",
+        "design",
+        "control",
+        "yi",
+        "vi",
+        "sei",
+        "n",
+        "derivation",
+        "timepoint_months",
+        "population",
+        "label",
+    ]
     assert list(zip(out["study"], out["arm"], strict=True)) == [
-        ("Oh2018", "cells"), ("Oh2018", "control"), ("Cud2022", "cells"), ("Cud2022", "control"),
-        ("Half2020", "control"), ("N2019", "cells")]
+        ("Oh2018", "cells"),
+        ("Oh2018", "control"),
+        ("Cud2022", "cells"),
+        ("Cud2022", "control"),
+        ("Half2020", "control"),
+        ("N2019", "cells"),
+    ]
     np.testing.assert_allclose(out["yi"], [-3.10, -6.48, -1.58, -4.32, -4.0, 2.0])
     np.testing.assert_allclose(out["vi"], [2.2**2 / 31, 4.53**2 / 25, 1.13**2, 0.96**2, 9 / 12, 1.0])
     np.testing.assert_allclose(out["sei"], np.sqrt(out["vi"]))

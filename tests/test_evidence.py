@@ -85,9 +85,7 @@ def test_diversity_by_hand():
     assert diversity(res) == pytest.approx((vr - vf) / vr, rel=1e-12)
     assert diversity(SimpleNamespace(vi=vi, tau2=0.0)) == 0.0
     # the diversity-adjusted RIS multiplies by V_R / V_F (Wetterslev 2009, eq 4)
-    assert information_size(1.0, 2.0, d2=diversity(res)) == pytest.approx(
-        information_size(1.0, 2.0) * vr / vf
-    )
+    assert information_size(1.0, 2.0, d2=diversity(res)) == pytest.approx(information_size(1.0, 2.0) * vr / vf)
 
 
 # ----------------------------------------------------------------------------------------------------- power

@@ -231,14 +231,9 @@ BCG = {
 }
 
 
-
 @pytest.mark.parametrize(
     "method,c",
-    [
-        pytest.param(m, c, marks=())
-        for m in METHODS
-        for c in (1e-5, 1e5)
-    ],
+    [pytest.param(m, c, marks=()) for m in METHODS for c in (1e-5, 1e5)],
 )
 def test_tiny_and_huge_variances_scale_the_metafor_result(method, c):
     """Variances ~1e-12 and ~1e10 (yi·c, vi·c²): the bcg result with estimate·c, se·c, tau²·c².

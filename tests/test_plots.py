@@ -300,8 +300,15 @@ def _boxes(fig):
             if t.get_text().strip() and t.get_visible()]  # fmt: skip
 
 
-@pytest.mark.parametrize("kwargs", [{"rob": True}, {"groups": "design"}, {"width_mm": 120, "columns": []},
-                                    {"columns": ["n_t", "n_c"], "groups": "design"}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"rob": True},
+        {"groups": "design"},
+        {"width_mm": 120, "columns": []},
+        {"columns": ["n_t", "n_c"], "groups": "design"},
+    ],
+)
 def test_forest_text_neither_overlaps_nor_leaves_the_figure(res, effects, kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MetaanWarning)

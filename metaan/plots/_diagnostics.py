@@ -102,8 +102,10 @@ def funnel(
     ax.plot(sc(res.estimate - zl * grid), grid, color="black", lw=0.6, ls=(0, (3, 2)), gid="pseudo-ci")
     ax.plot(sc(res.estimate + zl * grid), grid, color="black", lw=0.6, ls=(0, (3, 2)), gid="pseudo-ci")
     ax.axvline(sc(res.estimate), color="black", lw=0.9, gid="pooled-line")
-    other = [Line2D([], [], color="black", lw=0.9, label="Pooled estimate"),
-             Line2D([], [], color="black", lw=0.6, ls=(0, (3, 2)), label=f"{100 * res.level:g}% pseudo-CI")]
+    other = [
+        Line2D([], [], color="black", lw=0.9, label="Pooled estimate"),
+        Line2D([], [], color="black", lw=0.6, ls=(0, (3, 2)), label=f"{100 * res.level:g}% pseudo-CI"),
+    ]
     obs = ~filled
     ax.plot(sc(yi[obs]), se[obs], "o", color="black", markersize=3.6, gid="study-points", zorder=4)
     other.append(Line2D([], [], marker="o", color="black", ls="none", markersize=3.6, label="Study"))

@@ -91,7 +91,7 @@ def evidence_map(trials: pd.DataFrame, *, width_mm: float = DOUBLE_COLUMN_MM,
     ypos = {d: i for i, d in enumerate(designs)}
     total = len(st)
     width = _width_in(width_mm)
-    height = (0.42 * len(designs) + 1.15)
+    height = 0.42 * len(designs) + 1.15
     fig = _new_figure(width, height, layout="constrained")
     gs = fig.add_gridspec(1, 2, width_ratios=(3.2, 1), wspace=0.02)
     ax = fig.add_subplot(gs[0, 0])

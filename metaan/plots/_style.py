@@ -68,8 +68,12 @@ HOUSE_RC: dict[str, Any] = {
     "axes.linewidth": 0.6,
     "axes.spines.top": False,
     "axes.spines.right": False,
-    "axes.prop_cycle": cycler(color=[_C[c] for c in ("blue", "vermillion", "bluish_green", "orange",
-                                                     "reddish_purple", "sky_blue", "yellow", "black")]),
+    "axes.prop_cycle": cycler(
+        color=[
+            _C[c]
+            for c in ("blue", "vermillion", "bluish_green", "orange", "reddish_purple", "sky_blue", "yellow", "black")
+        ]
+    ),
     "xtick.major.width": 0.6,
     "ytick.major.width": 0.6,
     "xtick.major.size": 3.0,
@@ -295,8 +299,9 @@ def _set_x_axis(ax, scale: _Scale, lo: float, hi: float, ticks: Sequence[float])
         ax.set_xscale("log")
         ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xlim(lo, hi)
-    ax.xaxis.set_major_locator(FixedLocator([t for t in ticks if lo * (1 - 1e-9) <= t <= hi * (1 + 1e-9)]
-                                            if scale.log else list(ticks)))
+    ax.xaxis.set_major_locator(
+        FixedLocator([t for t in ticks if lo * (1 - 1e-9) <= t <= hi * (1 + 1e-9)] if scale.log else list(ticks))
+    )
     if scale.log:
         ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: _tick_label(x)))
 
