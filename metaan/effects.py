@@ -440,6 +440,8 @@ WITHIN_ARM_COLUMNS = (
     "yi",
     "vi",
     "sei",
+    "ci_low",
+    "ci_high",
     "n",
     "derivation",
     "timepoint_months",
@@ -453,7 +455,7 @@ WITHIN_ARM_COLUMNS = (
 
 
 def within_arm_changes(
-    trials: pd.DataFrame, outcome: str, *, evidence: str | Sequence[str] = "primary"
+    trials: pd.DataFrame, outcome: str, *, evidence: str | Sequence[str] = "primary", level: float = 0.95
 ) -> pd.DataFrame:
     """Every printed within-arm change of an ALSFRS-R outcome, one row per arm: cells, control and single arms.
 
@@ -484,8 +486,8 @@ def within_arm_changes(
     Returns
     -------
     DataFrame with columns ``WITHIN_ARM_COLUMNS`` in input order (cells arm before control arm): ``yi`` the
-    mean change, ``vi``, ``sei = sqrt(vi)``, ``n`` the arm's patients, ``label`` the study (with what tells
-    its rows apart) and the arm.
+    mean change, ``vi``, ``sei = sqrt(vi)``, ``ci_low``/``ci_high`` the Wald interval yi ± z·sei at ``level``,
+    ``n`` the arm's patients, ``label`` the study (with what tells its rows apart) and the arm.
     """
     if outcome not in ALSFRS_OUTCOMES:
         raise InputError(
@@ -534,5 +536,8 @@ def within_arm_changes(
         ]
     for col in ("yi", "vi", "sei", "n", "timepoint_months"):
         out[col] = out[col].astype(float)
+    z = float(special.ndtri(0.5 + level / 2))
+    out["ci_low"] = out["yi"] - z * out["sei"]
+    out["ci_high"] = out["yi"] + z * out["sei"]
     out["line"] = out["line"].astype("Int64")
     return out[list(WITHIN_ARM_COLUMNS)].reset_index(drop=True)

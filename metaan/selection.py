@@ -52,7 +52,7 @@ def _selection_ranks(es: pd.DataFrame) -> pd.DataFrame:
     }, index=es.index)  # fmt: skip
 
 
-def one_per_study(es: pd.DataFrame, *, rule: Sequence[str] = SELECTION_RULE) -> pd.DataFrame:
+def one_per_study(es: pd.DataFrame, *, rule: Sequence[str] = SELECTION_RULE, subgroups: bool = False) -> pd.DataFrame:
     """One row per study of an :func:`effect_sizes` table, with a ``selection`` column saying which rule chose it.
 
     The criteria are applied in the order of ``rule``, each only to break the ties the previous ones left
@@ -66,6 +66,9 @@ def one_per_study(es: pd.DataFrame, *, rule: Sequence[str] = SELECTION_RULE) -> 
        review_secondary;
     5. ``follow_up``: the longest follow-up (``timepoint_months``; a blank time point last);
     6. ``file_order``: the first row in the file (the ``line`` column when present, else table order).
+
+    Subgroup rows (``population`` starting with ``subgroup:``) are dropped first unless ``subgroups=True``: a
+    subgroup must not silently stand for a trial. A study left with no row is named in a :class:`MetaanWarning`.
 
     ``rule`` names a subset or another order of criteria 1-5; ``file_order`` always ends it so that the choice
     is deterministic. When ``file_order`` had to decide between rows with different ``outcome_detail``
@@ -91,6 +94,18 @@ def one_per_study(es: pd.DataFrame, *, rule: Sequence[str] = SELECTION_RULE) -> 
         )
     criteria = [r for r in names if r != "file_order"] + ["file_order", "_position"]
     out = es.copy()
+    if not subgroups and "population" in out.columns:
+        is_subgroup = out["population"].fillna("").astype(str).str.startswith("subgroup")
+        only_subgroups = sorted(set(out.loc[is_subgroup, "study"]) - set(out.loc[~is_subgroup, "study"]))
+        if only_subgroups:
+            warnings.warn(
+                "one_per_study: no whole-population row (only subgroups) for "
+                + ", ".join(map(str, only_subgroups))
+                + "; these studies are left out (pass subgroups=True to let a subgroup stand for the study)",
+                MetaanWarning,
+                stacklevel=2,
+            )
+        out = out[~is_subgroup]
     if out.empty:
         out["selection"] = pd.Series(dtype=object)
         return out.reset_index(drop=True)

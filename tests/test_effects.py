@@ -1182,13 +1182,24 @@ def test_one_per_study_population_order_and_subgroups_last():
     order = ["subgroup:fast", "completers", "per_protocol", "all", "mitt", "itt"]
     for k in range(1, len(order) + 1):
         es = _es(*(dict(study="A", population=p) for p in order[:k]))
-        chosen, why = _pick(es)["A"]
+        chosen, why = _pick(es, subgroups=True)["A"]
         assert es["population"].iat[chosen] == order[k - 1]
         assert why == ("only row" if k == 1 else "population")
     only_subgroups = _es(
         dict(study="A", population="subgroup:x"), dict(study="A", population="subgroup:y", timepoint_months=12.0)
     )
-    assert _pick(only_subgroups)["A"] == (1, "follow_up")
+    assert _pick(only_subgroups, subgroups=True)["A"] == (1, "follow_up")
+
+
+def test_one_per_study_leaves_out_subgroups_by_default():
+    es = _es(
+        dict(study="A", population="subgroup:x"),
+        dict(study="B", population="subgroup:fast", timepoint_months=12.0),
+        dict(study="B", population="per_protocol"),
+    )
+    with pytest.warns(MetaanWarning, match="only subgroups.*A"):
+        picked = _pick(es)
+    assert picked == {"B": (2, "only row")}
 
 
 def test_one_per_study_evidence_then_version_order():
@@ -1282,7 +1293,7 @@ def test_within_arm_changes_controlled_and_single_arm_by_hand():
         _row(study="Resp", outcome="responder", events_t=3, n_t=10, events_c=2, n_c=10),
     )
     out = ef.within_arm_changes(trials, "alsfrs_change")
-    assert list(out.columns[:12]) == [
+    assert list(out.columns[:14]) == [
         "study",
         "arm",
         "design",
@@ -1290,6 +1301,8 @@ def test_within_arm_changes_controlled_and_single_arm_by_hand():
         "yi",
         "vi",
         "sei",
+        "ci_low",
+        "ci_high",
         "n",
         "derivation",
         "timepoint_months",
@@ -1307,6 +1320,12 @@ def test_within_arm_changes_controlled_and_single_arm_by_hand():
     np.testing.assert_allclose(out["yi"], [-3.10, -6.48, -1.58, -4.32, -4.0, 2.0])
     np.testing.assert_allclose(out["vi"], [2.2**2 / 31, 4.53**2 / 25, 1.13**2, 0.96**2, 9 / 12, 1.0])
     np.testing.assert_allclose(out["sei"], np.sqrt(out["vi"]))
+    # 95% Wald interval by hand: -3.10 ± 1.959964 × 2.2/√31
+    np.testing.assert_allclose(
+        [out["ci_low"].iat[0], out["ci_high"].iat[0]],
+        [-3.10 - 1.959964 * 2.2 / 31**0.5, -3.10 + 1.959964 * 2.2 / 31**0.5],
+        rtol=1e-6,
+    )
     assert out["n"].iloc[:2].tolist() == [31.0, 25.0] and math.isnan(out["n"].iloc[2])
     assert out["derivation"].iloc[1] == "within-arm mean change from mean and SD (control arm)"
     assert out["derivation"].iloc[2] == "within-arm mean change from mean and SE (cells arm)"

@@ -263,15 +263,15 @@ def forest(
         table = res_or_effects.reset_index(drop=True)
         _require_columns(table, ["yi", "vi"], "effects")
         if "label" in table.columns:
-            labels = table["label"].astype(str).tolist()
+            pool_labels = table["label"].astype(str).tolist()
         elif "study" in table.columns:
-            labels = table["study"].astype(str).tolist()
+            pool_labels = table["study"].astype(str).tolist()
         else:
-            labels = None
+            pool_labels = None
         with warnings.catch_warnings():
             if not overall:  # nothing pooled is shown: the model's small-k warnings do not apply
                 warnings.simplefilter("ignore", MetaanWarning)
-            res = pool(table["yi"], table["vi"], method=method, test=test, level=level, labels=labels)
+            res = pool(table["yi"], table["vi"], method=method, test=test, level=level, labels=pool_labels)
     else:
         what = type(res_or_effects).__name__
         raise InputError(f"forest() takes a MetaResult or an effects DataFrame, not {what}")
