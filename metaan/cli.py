@@ -95,7 +95,11 @@ def build(notebooks: list[Path] | None = None, report: Path = REPORT, timeout: i
 
     def run(path: Path) -> Path:
         nb = nbformat.read(path, as_version=4)
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}})
+        for cell in nb.cells:  # no execution timestamps: building twice must give the same files
+            cell.metadata.pop("execution", None)
+        client = NotebookClient(
+            nb, timeout=timeout, kernel_name="python3", record_timing=False, resources={"metadata": {"path": str(ROOT)}}
+        )
         client.execute()
         nbformat.write(nb, path)
         body, _ = HTMLExporter().from_notebook_node(nb)
