@@ -101,6 +101,7 @@ def build(notebooks: list[Path] | None = None, report: Path = REPORT, timeout: i
             nb, timeout=timeout, kernel_name="python3", record_timing=False, resources={"metadata": {"path": str(ROOT)}}
         )
         client.execute()
+        nb = _stable_widget_ids(nb)
         nbformat.write(nb, path)
         body, _ = HTMLExporter().from_notebook_node(nb)
         html = report / f"{path.stem}.html"
@@ -123,6 +124,20 @@ def build(notebooks: list[Path] | None = None, report: Path = REPORT, timeout: i
         encoding="utf-8",
     )
     return [index, *sorted(written)]
+
+
+def _stable_widget_ids(nb):
+    """Replace the random ipywidgets model ids (uuid4) by ids numbered in order of creation, so that building
+    twice writes the same notebook (and nbval, which ignores widget views, is unaffected)."""
+    import nbformat
+
+    state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    if not state:
+        return nb
+    text = nbformat.writes(nb)
+    for i, old in enumerate(list(state)):
+        text = text.replace(old, f"{i + 1:032x}")
+    return nbformat.reads(text, as_version=4)
 
 
 def _title(nb, default: str) -> str:
