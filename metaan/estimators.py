@@ -8,11 +8,24 @@ uses the same generalised-Q solver as Paule-Mandel.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from scipy import special
 
 _THRESHOLD = 1e-12  # relative convergence of the iterative tau² estimators (metafor's default is 1e-5)
 _MAXITER = 1000
+# A Newton step this small (relative) leaves an error of order its square (quadratic convergence), far below
+# _THRESHOLD, so the iteration stops without one more evaluation to confirm it.
+_NEWTON_DONE = 1e-7
+
+
+@lru_cache(maxsize=64)
+def _ones(k: int) -> np.ndarray:
+    """A read-only vector of k ones: row sums as products with it beat .sum(axis=1) on short rows."""
+    one = np.ones(k)
+    one.flags.writeable = False
+    return one
 
 # ----------------------------------------------------------------------------------------------------------
 # batched building blocks (rows = analyses, columns = studies, weights 0 where a study is absent)
@@ -24,7 +37,7 @@ def _weighted_fit(Y, W):
 
     Row sums are products with a vector of ones: faster than .sum(axis=1) for the short rows of meta-analyses.
     """
-    one = np.ones(Y.shape[1])
+    one = _ones(Y.shape[1])
     sw = W @ one
     mu = (W * Y) @ one / sw
     R = Y - mu[:, None]
@@ -41,7 +54,7 @@ def _tau2_closed_form(method, Y, V, present, k):
     W = 1.0 / V  # absent studies have V = inf, hence weight 0
     mu_fe, R, sw, q = _weighted_fit(Y, W)
     if method == "DL":
-        c = sw - (W * W) @ np.ones(Y.shape[1]) / sw
+        c = sw - (W * W) @ _ones(Y.shape[1]) / sw
         return np.maximum(0.0, (q - (k - 1)) / c)
     if method == "HS":
         return np.maximum(0.0, (q - k) / sw)
@@ -128,7 +141,7 @@ def _likelihood_score(Y, V, tau2, reml):
     """
     # Works on one analysis (1-D arrays, scalar tau²) or a batch (2-D, tau² per row); sums are products with a
     # vector of ones, which numpy does faster than .sum(axis=1) for the short rows of a meta-analysis.
-    one = np.ones(Y.shape[-1])
+    one = _ones(Y.shape[-1])
     W = 1.0 / (V + np.asarray(tau2)[..., None])  # absent studies have V = inf, hence weight 0
     sw = W @ one
     R = Y - np.asarray((W * Y) @ one / sw)[..., None]
@@ -159,6 +172,7 @@ def _newton_single(y, v, tau2, reml):
         else:
             hi = tau2
         new = tau2 + u / (obs if obs > 0 else info)
+        newton = obs > 0 and lo < new < hi
         if not lo < new < hi:
             fisher = tau2 + u / info
             if lo < fisher < hi:
@@ -168,14 +182,15 @@ def _newton_single(y, v, tau2, reml):
             else:
                 new = 0.5 * (lo + hi) if np.isfinite(hi) else 2 * lo + 1e-8
         new = max(0.0, new)
-        if abs(new - tau2) <= _THRESHOLD * max(1.0, new):
+        step = abs(new - tau2)
+        if step <= _THRESHOLD * max(1.0, new) or (newton and step <= _NEWTON_DONE * max(1.0, new)):
             return new, True
         tau2 = new
     return tau2, False
 
 
 def _tau2_likelihood(Y, V, present, k, reml):
-    """ML / REML tau² by Newton-Raphson from the Hedges estimate, truncated at 0 (Viechtbauer 2005, sec 3).
+    """ML / REML tau² by Newton-Raphson from the DerSimonian-Laird estimate, truncated at 0 (Viechtbauer 2005, sec 3).
 
     The root of the score is kept in a bracket; a Newton step that leaves it (or meets a non-positive observed
     information) is replaced by a Fisher-scoring step, and that by bisection, so the iteration cannot cycle.
@@ -183,7 +198,7 @@ def _tau2_likelihood(Y, V, present, k, reml):
     (bisection-safeguarded Newton), and only rows that fail both carry converged=False.
     """
     m = Y.shape[0]
-    tau2 = _tau2_closed_form("HE", Y, V, present, k)
+    tau2 = _tau2_closed_form("DL", Y, V, present, k)  # DL starts closer to the (RE)ML maximum than HE
     if m == 1:
         t, ok = _newton_single(Y[0], V[0], float(tau2[0]), reml)
         tau2, conv = np.array([t]), np.array([ok])
@@ -198,6 +213,7 @@ def _tau2_likelihood(Y, V, present, k, reml):
         lo = np.where(up, tau2, lo)
         hi = np.where(up, hi, tau2)
         new = tau2 + u / np.where(obs > 0, obs, info)
+        newton = (obs > 0) & (new > lo) & (new < hi)
         # A Newton step that leaves the bracket (overshoot) becomes a Fisher-scoring step, and that a bisection,
         # so the iteration cannot cycle. Rare, hence only computed when needed.
         out = (new <= lo) | (new >= hi)
@@ -212,7 +228,8 @@ def _tau2_likelihood(Y, V, present, k, reml):
         new = np.maximum(0.0, new)
         if conv.any():
             new = np.where(conv, tau2, new)
-        conv = conv | (np.abs(new - tau2) <= _THRESHOLD * np.maximum(1.0, new))
+        step, scale = np.abs(new - tau2), np.maximum(1.0, new)
+        conv = conv | (step <= _THRESHOLD * scale) | (newton & (step <= _NEWTON_DONE * scale))
         tau2 = new
         if conv.all():
             break
@@ -237,7 +254,7 @@ def _variance_scale(V, present, k):
     their stopping rule is relative to the data's own scale (variances of 1e-12 converge as well as variances
     of 1). The geometric mean keeps data with variances from 1e-10 to 1e10 centred on 1."""
     with np.errstate(divide="ignore"):
-        return np.exp(np.where(present, np.log(V), 0.0) @ np.ones(V.shape[1]) / k)
+        return np.exp(np.where(present, np.log(V), 0.0) @ _ones(V.shape[1]) / k)
 
 
 def _estimate_tau2(method, Y, V, present, k):

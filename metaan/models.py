@@ -21,7 +21,7 @@ import pandas as pd
 from scipy import special
 
 from .errors import InputError, MetaanWarning
-from .estimators import _estimate_tau2, _q_profile, _re_weights, _weighted_fit
+from .estimators import _estimate_tau2, _ones, _q_profile, _re_weights, _weighted_fit
 
 METHODS = ("FE", "DL", "REML", "ML", "PM", "HE", "SJ", "HS", "EB")
 TESTS = ("z", "knha")
@@ -70,13 +70,11 @@ def _validate(yi, vi, sei, labels):
     if y.size == 0:
         raise InputError("no studies: yi is empty")
     for arr, name in ((y, "yi"), (second, second_name)):
-        bad = np.flatnonzero(~np.isfinite(arr))
-        if bad.size:
-            i = bad[0]
+        if not np.isfinite(arr).all():
+            i = int(np.flatnonzero(~np.isfinite(arr))[0])
             raise InputError(f"{name} of {_study_name(labels, i)} is {arr[i]}; every value must be finite")
-    bad = np.flatnonzero(second <= 0)
-    if bad.size:
-        i = bad[0]
+    if (second <= 0).any():
+        i = int(np.flatnonzero(second <= 0)[0])
         what = "standard error" if second_name == "sei" else "sampling variance"
         raise InputError(f"{second_name} of {_study_name(labels, i)} is {second[i]}; a {what} must be > 0")
     v = second**2 if sei is not None else second
@@ -129,7 +127,7 @@ def _fit_batch(Y, V, method, test, level, knha_truncate):
         pval = 2 * special.stdtr(k - 1, -np.abs(stat)) if test == "knha" else 2 * special.ndtr(-np.abs(stat))
         # I² and H² as metafor defines them: for FE from Q (Higgins & Thompson 2002 eq 9-10); otherwise from
         # tau² and the "typical" within-study variance s² = (k-1)Σw/((Σw)² − Σw²) (Higgins & Thompson 2002, eq 9).
-        typical_v = (k - 1) * sw_fe / (sw_fe**2 - (W_fe * W_fe) @ np.ones(Y.shape[1]))
+        typical_v = (k - 1) * sw_fe / (sw_fe**2 - (W_fe * W_fe) @ _ones(Y.shape[1]))
         if method == "FE":
             i2 = np.maximum(0.0, 100.0 * (q - q_df) / q)
             h2 = q / q_df
