@@ -229,7 +229,7 @@ def _check_frame(trials: Any, evidence: str | Sequence[str]) -> list[str]:
         raise InputError(f"trials must be a pandas DataFrame, not {type(trials).__name__}")
     missing = [c for c in _REQUIRED if c not in trials.columns]
     if missing:
-        raise InputError(f"trials lacks column(s) {', '.join(missing)}; see the SPEC.md columns")
+        raise InputError(f"trials lacks column(s) {', '.join(missing)}; see data/README.md (codebook)")
     levels = [evidence] if isinstance(evidence, str) else list(evidence)
     unknown = [e for e in levels if e not in ("primary", "secondary", "all")]
     if unknown or not levels:
@@ -264,7 +264,7 @@ def effect_sizes(
     Parameters
     ----------
     trials
-        DataFrame with the SPEC.md columns (as ``load_trials`` returns them; numeric columns float).
+        DataFrame with the data/trials.csv columns (as ``load_trials`` returns them; numeric columns float).
     outcome
         ``alsfrs_change``, ``alsfrs_slope``, ``alsfrs_slope_change`` (measure ``"MD"``), ``responder``
         (``"logOR"``) or ``survival`` (``"logHR"``).
@@ -466,7 +466,7 @@ def within_arm_changes(
     Parameters
     ----------
     trials
-        DataFrame with the SPEC.md columns (as ``load_trials`` returns them).
+        DataFrame with the data/trials.csv columns (as ``load_trials`` returns them).
     outcome
         ``alsfrs_change`` (points), ``alsfrs_slope`` or ``alsfrs_slope_change`` (points/month): the arm's
         ``mean_t`` / ``mean_c`` is then its mean change, slope or change in slope.

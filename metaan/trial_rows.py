@@ -60,7 +60,7 @@ def _has(*xs: float) -> bool:
 
 
 def _ci_level(row: pd.Series) -> float:
-    """95% unless the notes say otherwise (SPEC.md: 'ci_low, ci_high (95% unless notes say otherwise)')."""
+    """95% unless the notes say otherwise (data/README.md: CIs are 95% unless the notes say otherwise)."""
     m = _LEVEL_RE.search(_text(row, "notes"))
     return float(m.group(1)) / 100 if m else 0.95
 
