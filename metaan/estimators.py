@@ -27,6 +27,7 @@ def _ones(k: int) -> np.ndarray:
     one.flags.writeable = False
     return one
 
+
 # ----------------------------------------------------------------------------------------------------------
 # batched building blocks (rows = analyses, columns = studies, weights 0 where a study is absent)
 # ----------------------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 import warnings
-from itertools import combinations
+from itertools import combinations, pairwise
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -802,6 +802,40 @@ def test_dot_chart_second_value_and_long_format():
     assert fig.get_size_inches()[0] * 25.4 > 85
 
 
+def test_dot_chart_legend_matches_markers_by_category_and_by_arm():
+    """With marker_by and second, the categories show their colour and marker; filled = estimate and open =
+    second are neutral grey circles, not black ones that match no marker."""
+    surv = pd.DataFrame({"label": ["Oh2018", "Sharma2015", "Kim2009"], "median_t": [28.1, 41.0, 30.2],
+                         "median_c": [24.6, 30.2, np.nan], "stat": ["Median", "Mean", "Median"]})  # fmt: skip
+    fig = plots.dot_chart(surv, estimate="median_t", second="median_c", label="label", marker_by="stat",
+                          legend_labels=("Cells", "Comparator"), xlabel="Months")  # fmt: skip
+    legend = fig.legends[0]
+    handles = dict(zip([t.get_text() for t in legend.get_texts()], legend.legend_handles, strict=True))
+    assert list(handles) == ["Median", "Mean", "Cells", "Comparator"]
+    hexa = matplotlib.colors.to_hex
+    drawn = {(p.get_label(), p.get_marker(), hexa(p.get_color())) for p in by_gid(fig, "dot-point")}
+    opened = {(p.get_marker(), hexa(p.get_markeredgecolor())) for p in by_gid(fig, "dot-second")}
+    for row, cat in zip(surv["label"], surv["stat"], strict=True):  # each category's entry is its markers' look
+        h = handles[cat]
+        assert (row, h.get_marker(), hexa(h.get_color())) in drawn
+    cells, comparator = handles["Cells"], handles["Comparator"]
+    grey = hexa(cells.get_markerfacecolor())
+    assert cells.get_marker() == comparator.get_marker() == "o"
+    assert hexa(cells.get_markeredgecolor()) == grey == hexa(comparator.get_markeredgecolor())
+    assert hexa(comparator.get_markerfacecolor()) == "#ffffff"  # open
+    r, g, b = matplotlib.colors.to_rgb(grey)
+    assert r == g == b and 0.25 < r < 0.75  # neutral grey: neither black nor a category's colour
+    assert grey not in {c for _, _, c in drawn} | {c for _, c in opened}
+    # one series: the two entries are that series' own marker, filled and open
+    fig = plots.dot_chart(surv, estimate="median_t", second="median_c", label="label", xlabel="Months")
+    cells, comparator = fig.legends[0].legend_handles
+    point, second = by_gid(fig, "dot-point")[0], by_gid(fig, "dot-second")[0]
+    assert cells.get_marker() == point.get_marker() and hexa(cells.get_color()) == hexa(point.get_color())
+    assert comparator.get_marker() == second.get_marker()
+    assert hexa(comparator.get_markeredgecolor()) == hexa(second.get_markeredgecolor())
+    assert hexa(comparator.get_markerfacecolor()) == "#ffffff"
+
+
 def test_dot_chart_log_axis_and_bad_input(arms):
     df = pd.DataFrame({"label": ["A", "B"], "hr": [0.5, 1.6], "lo": [0.25, 0.9], "hi": [1.0, 2.8]})
     fig = plots.dot_chart(df, estimate="hr", ci_low="lo", ci_high="hi", label="label", log=True, reference=1,
@@ -870,6 +904,21 @@ def test_table_figure_aligns_numbers_right_and_formats_values():
         plots.table_figure(df, col_widths=[1, 2])
 
 
+def test_table_figure_draws_in_one_invisible_axes_so_jupyter_shows_it(headline, tmp_path):
+    fig = plots.table_figure(headline, title="How thin is the evidence?", note="One row per trial.")
+    assert len(fig.axes) == 1  # a figure without axes shows in Jupyter only as "<Figure ... with 0 Axes>"
+    ax = fig.axes[0]
+    assert not ax.axison and tuple(ax.get_position().bounds) == (0.0, 0.0, 1.0, 1.0)
+    for gid in ("table-header", "table-cell", "table-rule", "figure-title", "table-note"):
+        assert by_gid(fig, gid) and all(a.axes is ax for a in by_gid(fig, gid)), gid
+    ipython = pytest.importorskip("IPython.core.pylabtools")
+    png = ipython.print_figure(fig, "png")  # what Jupyter's inline backend displays (None for no axes)
+    assert png is not None and png[:8] == b"\x89PNG\r\n\x1a\n"
+    first = [p.read_bytes() for p in plots.save_figure(fig, "table", tmp_path / "a")]
+    again = plots.table_figure(headline, title="How thin is the evidence?", note="One row per trial.")
+    assert [p.read_bytes() for p in plots.save_figure(again, "table", tmp_path / "b")] == first
+
+
 def test_table_figure_without_wrap_widens_with_a_warning(headline):
     with pytest.warns(MetaanWarning, match="the table needs"):
         fig = plots.table_figure(headline, wrap=False, width_mm=85)
@@ -926,6 +975,50 @@ def test_curve_plot_bands_vertical_references_and_dense_curves():
         plots.curve_plot(x, {"a": x}, xlabel="x", ylabel="y", band={"b": (x, x)})
     with pytest.raises(InputError, match="non-empty mapping"):
         plots.curve_plot(x, {}, xlabel="x", ylabel="y")
+
+
+def _text_box(fig, t):
+    """The extent of a text alone (an annotation's own extent includes its arrow)."""
+    return matplotlib.text.Text.get_window_extent(t, fig.canvas.get_renderer())
+
+
+@pytest.mark.parametrize("log_x", [False, True])
+def test_curve_plot_x_reference_labels_sit_above_the_panel_apart(log_x):
+    """Labels of vertical lines are written above the panel (no curve reaches them), apart from each other,
+    in order, each joined to its own line; too many for one row are written upwards."""
+    x = np.linspace(1, 80, 80)
+    refs = {"MCID 10%": 10, "MCID 20%": 20, "MCID 25%": 25, "MCID 50%": 50, "off the axis": 95}
+    fig = plots.curve_plot(x, {"a": np.minimum(1, x / 30), "b": np.minimum(1, x / 40)}, xlabel="Slowing (%)",
+                           ylabel="Power", x_reference=refs, log_x=log_x, xlim=(1, 80), title="Power")  # fmt: skip
+    ax = fig.axes[0]
+    labels = by_gid(fig, "x-reference-label")
+    assert [t.get_text() for t in labels] == list(refs)[:4]  # the line off the axis gets no label
+    assert all(t.get_rotation() == 0 for t in labels)
+    boxes = dict(_boxes(fig))
+    panel = ax.get_window_extent()
+    w, h = fig.canvas.get_width_height()
+    spans = [_text_box(fig, t) for t in labels]  # the text alone, without its leader
+    for t, b in zip(labels, spans, strict=True):
+        assert b.y0 >= panel.y1 and b.x0 >= panel.x0 - 0.5 and b.x1 <= panel.x1 + 0.5, t.get_text()
+        assert b.y1 <= h and not boxes[t].overlaps(boxes[by_gid(fig, "figure-title")[0]])
+        assert t.xy == (refs[t.get_text()], 1.0)  # anchored on its line's top
+        assert t.arrow_patch is not None  # the leader
+    assert all(a.x1 < b.x0 for a, b in pairwise(spans)), "labels overlap or are out of order"
+    fig = plots.curve_plot(x, {"a": x / 80}, xlabel="k", ylabel="y", x_reference={"MCID": 40}, log_x=log_x)
+    (label,) = by_gid(fig, "x-reference-label")
+    fig.canvas.draw()
+    b = _text_box(fig, label)  # a label with room is centred on its line
+    assert (b.x0 + b.x1) / 2 == pytest.approx(fig.axes[0].transData.transform((40, 0))[0], abs=0.5)
+    # labels too wide for one row are written upwards, still apart
+    many = {f"k = {k}": k for k in range(2, 40, 3)}
+    fig = plots.curve_plot(x, {"a": x / 80}, xlabel="k", ylabel="y", x_reference=many, log_x=log_x)
+    labels = by_gid(fig, "x-reference-label")
+    assert len(labels) == len(many) and all(t.get_rotation() == 90 for t in labels)
+    fig.canvas.draw()
+    panel = fig.axes[0].get_window_extent()
+    spans = [_text_box(fig, t) for t in labels]
+    assert all(b.y0 >= panel.y1 for b in spans)
+    assert all(a.x1 < b.x0 for a, b in pairwise(spans))
 
 
 def test_new_figures_text_is_readable_inside_and_apart(arms, headline):

@@ -22,6 +22,7 @@ from ..errors import InputError, MetaanWarning
 from ._style import (
     _C,
     _DASH,
+    _GREY,
     _MM,
     _PT,
     DESIGN_LABELS,
@@ -179,7 +180,9 @@ def dot_chart(
     digits
         Decimals of the value text; default 0 for percentages, else 2, 1 or 0 as the values reach 10 or 100.
     legend_labels
-        Legend names of the filled (``estimate``) and open (``second``) markers; default the column names.
+        Legend names of the filled (``estimate``) and open (``second``) markers; default the column names. With
+        ``marker_by`` these two entries are grey circles (filled and open) after the categories' own entries
+        (colour and marker); without it they take the one series' colour and marker.
     width_mm
         Figure width (85 mm single column by default). Long labels are wrapped so that the panel keeps at least
         30 mm; if the value texts leave no room the figure widens, with a MetaanWarning.
@@ -383,9 +386,8 @@ def dot_chart(
     if legend_names:
         handles = [Line2D([], [], marker=style[c][1], color=style[c][0], ls="none", markersize=4.5, label=str(c))
                    for c in cats]  # fmt: skip
-        if second:
-            ink = "black" if marker_by else style[None][0]
-            mk = "o" if marker_by else style[None][1]
+        if second:  # filled = estimate, open = second; with marker_by in neutral grey (colours name categories)
+            ink, mk = (_GREY, "o") if marker_by else style[None]
             handles += [Line2D([], [], marker=mk, color=ink, ls="none", markersize=4.5, label=legend_names[-2]),
                         Line2D([], [], marker=mk, markerfacecolor="white", markeredgecolor=ink, ls="none",
                                markersize=4.5, markeredgewidth=1.0, label=legend_names[-1])]  # fmt: skip
@@ -423,6 +425,61 @@ def _label_spot(ax, xs: np.ndarray, curves: list[np.ndarray], v: float) -> tuple
     return best[0], best[1]
 
 
+def _spread(x: np.ndarray, widths: np.ndarray, span: float, gap: float) -> tuple[np.ndarray, bool]:
+    """Centres of labels of ``widths`` placed along ``[0, span]`` as near their anchors ``x`` (sorted) as they
+    can be without overlapping (``gap`` between neighbours) or leaving the span: least squares under the order
+    constraints (pool-adjacent-violators). The flag is False when they cannot fit side by side."""
+    shift = np.concatenate([[0.0], np.cumsum((widths[:-1] + widths[1:]) / 2 + gap)])
+    target = x - shift  # the centres minus their least spacing must not decrease
+    blocks: list[list[float]] = []  # [mean, count]
+    for t in target:
+        blocks.append([float(t), 1.0])
+        while len(blocks) > 1 and blocks[-2][0] > blocks[-1][0]:
+            (m1, n1), (m2, n2) = blocks[-2], blocks.pop()
+            blocks[-1] = [(m1 * n1 + m2 * n2) / (n1 + n2), n1 + n2]
+    fit = np.concatenate([np.full(int(n), m) for m, n in blocks])
+    lo, hi = widths[0] / 2, span - widths[-1] / 2 - shift[-1]
+    return np.clip(fit, lo, max(lo, hi)) + shift, bool(lo <= hi + 1e-9)
+
+
+def _x_reference_labels(fig: Figure, ax, items: list[tuple[float, str]]) -> None:
+    """Write the labels of vertical reference lines above the panel, where no curve can reach them.
+
+    Each label is centred over its line, in one row, moved sideways as little as needed to keep clear of its
+    neighbours and inside the panel's width, and joined to the line's top by a thin leader (straight up when it
+    was not moved). When the labels are too wide for one row they are written upwards (rotated 90°)."""
+    fig.draw_without_rendering()  # the panel's size once laid out; the labels above change only its height
+    ax_w = ax.get_position().width * fig.get_figwidth()
+    size, lead = 6.5, 6.5 * 1.2 * _PT
+    found = []
+    for v, lab in items:
+        with np.errstate(all="ignore"):
+            f = float(ax.transAxes.inverted().transform(ax.transData.transform((v, 0.0)))[0])
+        if np.isfinite(f) and -1e-9 <= f <= 1 + 1e-9:  # lines outside the x limits are not drawn
+            found.append((f * ax_w, v, _safe(lab)))
+    if not found:
+        return
+    found.sort(key=lambda item: item[0])
+    x = np.array([f for f, _, _ in found])
+    lines = [lab.split("\n") for _, _, lab in found]
+    gap = 3 * _PT
+    across = np.array([max(_text_width_in(t, size) for t in ls) for ls in lines])
+    centres, fits = _spread(x, across, ax_w, gap)
+    rotation = 0
+    if not fits:  # written upwards, a label takes only its line height across
+        rotation = 90
+        centres, _ = _spread(x, np.array([len(ls) * lead for ls in lines]), ax_w, gap)
+    moved = np.abs(centres - x) / _PT > 0.25  # points
+    rise = 10.0 if moved.any() else 6.0  # points from the panel's top to the labels: room for slanted leaders
+    for (f, v, lab), c, m in zip(found, centres, moved, strict=True):
+        arm = "arc,angleA=-90,angleB=90,armA=3,armB=2,rad=0" if m else "arc3"  # up, slant across, up
+        ax.annotate(lab, (v, 1.0), xycoords=("data", "axes fraction"), xytext=((c - f) / _PT, rise),
+                    textcoords="offset points", ha="center", va="bottom", rotation=rotation, fontsize=size,
+                    color="0.3", linespacing=1.2, annotation_clip=False, gid="x-reference-label",
+                    arrowprops=dict(arrowstyle="-", color="0.8", lw=0.6, shrinkA=0, shrinkB=0, relpos=(0.5, 0.0),
+                                    connectionstyle=arm))  # fmt: skip
+
+
 @_styled
 def curve_plot(
     x,
@@ -457,7 +514,9 @@ def curve_plot(
         A shaded horizontal band ``(low, high)`` (e.g. the Monte Carlo tolerance around a nominal coverage),
         or a mapping curve name → ``(low values, high values)``: a band around that curve in its colour.
     x_reference
-        Vertical reference line(s), as ``reference`` (e.g. candidate MCIDs on a power curve).
+        Vertical reference line(s), as ``reference`` (e.g. candidate MCIDs on a power curve). Labels are written
+        above the panel, clear of the curves: centred over their lines, moved apart when they are close (a thin
+        leader joins each to its line), written upwards when they are too wide for one row.
     markers
         Markers on the curves; with more than 25 points they are spaced out (about eight per curve, staggered
         between curves). False: no markers, and the curves differ by line style as well as colour.
@@ -549,14 +608,11 @@ def curve_plot(
                         xytext=(3 if end == 0 else -3, 2.5 if above else -2.5), textcoords="offset points",
                         ha="left" if end == 0 else "right", va="bottom" if above else "top", fontsize=6.5,
                         color="0.3", bbox=box, zorder=2.5, gid="reference-label")  # curves stay on top  # fmt: skip
-    for v, lab in xrefs:
-        if lab:
-            ax.annotate(_safe(lab), (v, 1.0), xycoords=("data", "axes fraction"), xytext=(2, -2),
-                        textcoords="offset points", ha="left", va="top", fontsize=6.5, color="0.3",
-                        rotation=90, bbox=box, zorder=2.5, gid="x-reference-label")  # fmt: skip
     if title:
         fig.suptitle("\n".join(_wrap(_safe(title), width - 2 * _MARGIN, 8.0, "bold")), x=_MARGIN / width,
                      ha="left", fontsize=8.0, fontweight="bold", gid="figure-title")  # fmt: skip
     if n_legend:
         fig.legend(loc="outside lower center", ncol=ncol, handlelength=2.2, handletextpad=0.5, columnspacing=1.2)
+    if any(lab for _, lab in xrefs):  # last: the layout of everything else decides the panel's width
+        _x_reference_labels(fig, ax, [(v, lab) for v, lab in xrefs if lab])
     return fig

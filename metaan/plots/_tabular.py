@@ -155,7 +155,8 @@ def table_figure(
     Returns
     -------
     matplotlib.figure.Figure
-        gids: ``table-header`` (one per column), ``table-cell`` (one per body cell, row by row;
+        One axes spanning the figure, axis off (``fig.axes[0]``), holds the table's artists. gids:
+        ``table-header`` (one per column), ``table-cell`` (one per body cell, row by row;
         ``get_label()`` is "row,column"), ``table-rule`` (top, header and bottom rules), ``figure-title``,
         ``table-note``.
     """
@@ -245,6 +246,11 @@ def table_figure(
     height = y_bottom_rule + (len(note_l) * 6.5 * 1.3 * _PT + 3 * _PT if note_l else 0.0) + _MARGIN
 
     fig = _new_figure(width, height)
+    # one invisible axes spanning the figure holds the table: a figure without axes shows in Jupyter only as
+    # "<Figure ... with 0 Axes>" (IPython draws no image for it); with the axis off nothing else is drawn
+    ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
+    ax.set_axis_off()
+    at = ax.transAxes  # figure fraction, as the axes spans the figure; no clipping: the output is as without axes
 
     def fy(inches_from_top: float) -> float:
         return 1 - inches_from_top / height
@@ -255,21 +261,21 @@ def table_figure(
         return x / width, a
 
     for yy, lw in ((y_top_rule, 0.8), (y_mid_rule, 0.5), (y_bottom_rule, 0.8)):
-        fig.add_artist(Line2D([_MARGIN / width, 1 - _MARGIN / width], [fy(yy)] * 2, color="black", lw=lw,
-                              solid_capstyle="butt", gid="table-rule"))  # fmt: skip
+        ax.add_artist(Line2D([_MARGIN / width, 1 - _MARGIN / width], [fy(yy)] * 2, color="black", lw=lw,
+                             solid_capstyle="butt", transform=at, clip_on=False, gid="table-rule"))  # fmt: skip
     for j, lines in enumerate(heads_l):  # headers sit on the rule under them
         x, a = anchor(j)
-        fig.text(x, fy(y_mid_rule - pad), "\n".join(lines), ha=a, va="bottom", fontsize=size, fontweight="bold",
-                 linespacing=1.22, multialignment=a, gid="table-header")  # fmt: skip
+        ax.text(x, fy(y_mid_rule - pad), "\n".join(lines), ha=a, va="bottom", fontsize=size, fontweight="bold",
+                linespacing=1.22, multialignment=a, transform=at, clip_on=False, gid="table-header")  # fmt: skip
     for i, (top, r) in enumerate(zip(row_tops, body_l, strict=True)):  # body cells hang from the row's top
         for j, lines in enumerate(r):
             x, a = anchor(j)
-            fig.text(x, fy(top + pad), "\n".join(lines), ha=a, va="top", fontsize=size, linespacing=1.22,
-                     multialignment=a, gid="table-cell", label=f"{i},{j}")  # fmt: skip
+            ax.text(x, fy(top + pad), "\n".join(lines), ha=a, va="top", fontsize=size, linespacing=1.22,
+                    multialignment=a, transform=at, clip_on=False, gid="table-cell", label=f"{i},{j}")  # fmt: skip
     if title_l:
-        fig.text(_MARGIN / width, fy(_MARGIN), "\n".join(title_l), ha="left", va="top", fontsize=8.0,
-                 fontweight="bold", linespacing=1.3, gid="figure-title")  # fmt: skip
+        ax.text(_MARGIN / width, fy(_MARGIN), "\n".join(title_l), ha="left", va="top", fontsize=8.0,
+                fontweight="bold", linespacing=1.3, transform=at, clip_on=False, gid="figure-title")  # fmt: skip
     if note_l:
-        fig.text(_MARGIN / width, fy(y_bottom_rule + 3 * _PT), "\n".join(note_l), ha="left", va="top",
-                 fontsize=6.5, color="0.3", linespacing=1.3, gid="table-note")  # fmt: skip
+        ax.text(_MARGIN / width, fy(y_bottom_rule + 3 * _PT), "\n".join(note_l), ha="left", va="top",
+                fontsize=6.5, color="0.3", linespacing=1.3, transform=at, clip_on=False, gid="table-note")  # fmt: skip
     return fig
