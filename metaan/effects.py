@@ -382,27 +382,24 @@ def effect_sizes(
         )
         records.append(rec)
 
+    messages = []  # one MetaanWarning per call, joining every reason that applies
     if skipped:
-        warnings.warn(
+        messages.append(
             f"effect_sizes(outcome={outcome!r}): {len(skipped)} row(s) gave no effect size: "
-            + "; ".join(f"{s['where']}: {s['reason']}" for s in skipped),
-            MetaanWarning,
-            stacklevel=2,
+            + "; ".join(f"{s['where']}: {s['reason']}" for s in skipped)
         )
     if notes["zero cell"]:
-        warnings.warn(
+        messages.append(
             "effect_sizes: 0.5 continuity correction added to 2x2 tables with a zero cell for "
-            + ", ".join(notes["zero cell"]),
-            MetaanWarning,
-            stacklevel=2,
+            + ", ".join(notes["zero cell"])
         )
     if notes["exponential"]:
-        warnings.warn(
+        messages.append(
             "effect_sizes: log HR from median survival assumes exponential survival for "
-            + ", ".join(notes["exponential"]),
-            MetaanWarning,
-            stacklevel=2,
+            + ", ".join(notes["exponential"])
         )
+    if messages:
+        warnings.warn(" | ".join(messages), MetaanWarning, stacklevel=2)
 
     out = pd.DataFrame.from_records(records, columns=list(OUTPUT_COLUMNS))
     for col in (
