@@ -20,6 +20,7 @@ from .errors import DataError
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 TRIALS_CSV = DATA_DIR / "trials.csv"
 CLAIMS_CSV = DATA_DIR / "claims.csv"
+MCID_PATH = DATA_DIR / "mcid.csv"
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Column:
     required: str = "never"  # never | always | extracted (required on rows with status=extracted)
     positive: bool = False  # must be > 0
     nonnegative: bool = False  # must be >= 0
+    url: bool = False  # must be an http(s) URL
     doc: str = ""
 
 
@@ -95,7 +97,7 @@ TRIALS_SCHEMA: tuple[Column, ...] = (
     Column("primary_analysis", "choice", ("yes",),
            doc="yes on the row a one-row-per-study analysis of this outcome uses (rule in data/README.md)"),
     Column("as_printed", required="extracted", doc="the printed string the numbers were taken from"),
-    Column("source_url", required="always", doc="URL of the page where the number was read"),
+    Column("source_url", url=True, required="always", doc="URL of the page where the number was read"),
     Column("locator", required="always", doc="where on that page (Table 3, Abstract, ...)"),
     Column("evidence", "choice", ("primary", "secondary"), required="extracted", doc="primary or secondary source"),
     Column("status", "choice", STATUSES, required="always", doc="extracted | no_numbers | not_found"),
@@ -105,6 +107,23 @@ TRIALS_SCHEMA: tuple[Column, ...] = (
     Column("sponsor", doc="sponsor / funder as stated"),
     Column("notes", doc="conversions, conflicts, caveats"),
 )  # fmt: skip
+
+MCID_MEASURES = ("MD", "relative_slope_reduction", "HR", "OR")
+MCID_SCHEMA: tuple[Column, ...] = (
+    Column("outcome", "choice", OUTCOMES, required="always", doc="outcome must be one of the trials.csv outcomes"),
+    Column("measure", "choice", MCID_MEASURES, required="always", doc="the scale the MCID is stated on"),
+    Column("mcid", "number", required="always", positive=True,
+           doc="the MCID as a finite number > 0 (the direction column gives the sign)"),
+    Column("unit", required="always", doc="unit of the MCID"),
+    Column("direction", "choice", ("higher_is_better", "lower_is_better"), required="always",
+           doc="which side of the measure is better for patients"),
+    Column("definition", required="always", doc="what the threshold means"),
+    Column("citation", required="always", doc="the source, cited in full"),
+    Column("source_url", required="always", url=True, doc="URL of the page where the MCID was read"),
+    Column("locator", required="always", doc="where on that page (e.g. 'Abstract', 'Table 2')"),
+    Column("as_printed", required="always", doc="quote the printed text the number was read in"),
+)  # fmt: skip
+MCID_COLUMNS = tuple(c.name for c in MCID_SCHEMA)
 
 TRIALS_KEY = ("study", "outcome", "outcome_detail", "timepoint_months", "population", "result_version")
 
@@ -119,7 +138,7 @@ CLAIMS_SCHEMA: tuple[Column, ...] = (
     Column("what_the_source_shows", required="always", doc="what the evidence actually says"),
     Column("verdict", "choice", VERDICTS, required="always", doc="verdict on the claim"),
     Column("reason", required="always", doc="why that verdict"),
-    Column("source_url", doc="URL read for what_the_source_shows (required unless verdict is unverifiable)"),
+    Column("source_url", url=True, doc="URL read for what_the_source_shows (required unless verdict is unverifiable)"),
 )  # fmt: skip
 
 
@@ -181,23 +200,26 @@ def _check_records(path: Path, schema, records, lines) -> pd.DataFrame:
         for col in schema:
             value = rec[col.name].strip()
             where = f"{path} line {line}, column {col.name}"
+            about = f" ({col.doc})" if col.doc else ""
             if not value:
                 if col.required == "always" or (col.required == "extracted" and extracted):
                     rule = "is required" if col.required == "always" else "is required on rows with status=extracted"
-                    raise DataError(f"{where}: empty; this column {rule}")
+                    raise DataError(f"{where}: '' is empty; this column {rule}{about}")
                 out[col.name].append(np.nan if col.kind in ("number", "integer") else "")
                 continue
             if col.kind == "choice" and value not in col.choices:
-                raise DataError(f"{where}: {value!r} is not allowed; use one of {', '.join(col.choices)}")
+                raise DataError(f"{where}: {value!r} is not allowed; use one of {', '.join(col.choices)}{about}")
+            if col.url and not value.startswith(("http://", "https://")):
+                raise DataError(f"{where}: {value!r} is not an http(s) URL{about}")
             if col.kind in ("number", "integer"):
                 try:
                     number = float(value)
                 except ValueError:
-                    raise DataError(f"{where}: {value!r} is not a number") from None
+                    raise DataError(f"{where}: {value!r} is not a number{about}") from None
                 if not np.isfinite(number):
-                    raise DataError(f"{where}: {value!r} is not a finite number")
+                    raise DataError(f"{where}: {value!r} is not a finite number{about}")
                 if col.kind == "integer" and number != int(number):
-                    raise DataError(f"{where}: {value!r} is not a whole number")
+                    raise DataError(f"{where}: {value!r} is not a whole number{about}")
                 if col.positive and number <= 0:
                     raise DataError(f"{where}: {value} is not positive; {col.doc} must be > 0")
                 if col.nonnegative and number < 0:
@@ -276,6 +298,11 @@ def _row_rules(path: Path, df: pd.DataFrame) -> None:
                 )
 
 
+def _require_file(path: Path) -> None:
+    if not path.is_file():
+        raise DataError(f"{path}: no such file; the data file was not found")
+
+
 def load_trials(path: str | Path | None = None) -> pd.DataFrame:
     """Load and validate ``data/trials.csv`` (or ``path``); one row per study × outcome × time point × population.
 
@@ -283,8 +310,7 @@ def load_trials(path: str | Path | None = None) -> pd.DataFrame:
     column with the CSV line each row starts on. Raises :class:`metaan.DataError` on the first broken rule.
     """
     path = Path(path) if path is not None else TRIALS_CSV
-    if not path.is_file():
-        raise DataError(f"{path}: no such file")
+    _require_file(path)
     records, lines = _read_records(path, TRIALS_SCHEMA)
     df = _check_records(path, TRIALS_SCHEMA, records, lines)
     _row_rules(path, df)
@@ -296,8 +322,7 @@ def load_claims(path: str | Path | None = None, trials: pd.DataFrame | str | Pat
     """Load and validate ``data/claims.csv``; every key in ``studies`` must exist in the trials data
     (``trials``: a loaded DataFrame or a path; default the repository's trials.csv)."""
     path = Path(path) if path is not None else CLAIMS_CSV
-    if not path.is_file():
-        raise DataError(f"{path}: no such file")
+    _require_file(path)
     records, lines = _read_records(path, CLAIMS_SCHEMA)
     df = _check_records(path, CLAIMS_SCHEMA, records, lines)
     trials_name = Path(trials).name if isinstance(trials, str | Path) else TRIALS_CSV.name
@@ -321,6 +346,18 @@ def load_claims(path: str | Path | None = None, trials: pd.DataFrame | str | Pat
             raise DataError(f"{path} line {line}, column source_url: empty; a verdict other than 'unverifiable' "
                             "needs the URL of the source read")  # fmt: skip
     return df
+
+
+def load_mcid(path: str | Path | None = None) -> pd.DataFrame:
+    """Load and validate ``data/mcid.csv`` (or ``path``): candidate minimal clinically important differences.
+
+    Several rows per outcome are candidates from different sources; ``mcid`` is a positive magnitude and
+    ``direction`` says which side is better. Same rules and errors as :func:`load_trials` (schema ``MCID_SCHEMA``).
+    """
+    path = Path(path) if path is not None else MCID_PATH
+    _require_file(path)
+    records, lines = _read_records(path, MCID_SCHEMA)
+    return _check_records(path, MCID_SCHEMA, records, lines)
 
 
 def _allowed(col: Column) -> str:

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 from .bayes import ENTHUSIASTIC, SCEPTICAL, BayesResult, bayes_pool, enthusiastic_prior, sceptical_prior
 from .bayes import Interval as Interval
+from .data import MCID_COLUMNS as MCID_COLUMNS
+from .data import MCID_MEASURES as MCID_MEASURES
+from .data import MCID_PATH as MCID_PATH
+from .data import load_mcid
 from .grade import CERTAINTY as CERTAINTY
 from .grade import DOMAINS as DOMAINS
-from .grade import MCID_COLUMNS as MCID_COLUMNS
-from .grade import MCID_MEASURES as MCID_MEASURES
-from .grade import MCID_OUTCOMES as MCID_OUTCOMES
-from .grade import MCID_PATH as MCID_PATH
-from .grade import absolute_mcid, grade_table, load_mcid
+from .grade import absolute_mcid, grade_table
 from .information import diversity, fragility_index, information_size, pooled_power, power
 from .sequential import BENEFIT as BENEFIT
 from .sequential import INCONCLUSIVE as INCONCLUSIVE

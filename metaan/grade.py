@@ -2,31 +2,28 @@
 
 ``grade_table`` pools each outcome (one row per study) and rates the five GRADE domains from the data (Guyatt
 et al. 2008; Schünemann et al. 2013), with the reason for every downgrade; the imprecision domain uses the
-optimal information size of an MCID. Minimal clinically important differences are data: ``load_mcid`` reads and
-validates ``data/mcid.csv``; ``absolute_mcid`` turns a relative slowing of decline into points. Import these from
-:mod:`metaan.evidence`.
+optimal information size of an MCID. Minimal clinically important differences are data (``data/mcid.csv``,
+read by :func:`metaan.data.load_mcid`); ``absolute_mcid`` turns a relative slowing of decline into points.
+Import these from :mod:`metaan.evidence`.
 """
 
 from __future__ import annotations
 
-import csv
 import math
 import warnings
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .bias import egger
-from .effects import MEASURE_BY_OUTCOME, effect_sizes, one_per_study
-from .errors import DataError, InputError, MetaanWarning
+from .effects import effect_sizes, one_per_study
+from .errors import InputError, MetaanWarning
 from .information import _z, information_size
 from .models import pool
 
 __all__ = [
-    "grade_table", "load_mcid", "absolute_mcid", "CERTAINTY", "DOMAINS", "MCID_PATH", "MCID_COLUMNS",
-    "MCID_MEASURES", "MCID_OUTCOMES",
+    "grade_table", "absolute_mcid", "CERTAINTY", "DOMAINS",
 ]  # fmt: skip
 
 
@@ -259,65 +256,6 @@ def grade_table(
 # ----------------------------------------------------------------------------------------------------------
 # MCIDs are data: data/mcid.csv
 # ----------------------------------------------------------------------------------------------------------
-
-MCID_PATH = Path(__file__).resolve().parents[1] / "data" / "mcid.csv"
-MCID_COLUMNS = ("outcome", "measure", "mcid", "unit", "direction", "definition", "citation", "source_url",
-                "locator", "as_printed")  # fmt: skip
-MCID_MEASURES = ("MD", "relative_slope_reduction", "HR", "OR")
-MCID_OUTCOMES = tuple(MEASURE_BY_OUTCOME)  # the outcomes of data/trials.csv
-
-
-def _finite_positive(text: str) -> bool:
-    try:
-        return math.isfinite(float(text)) and float(text) > 0
-    except ValueError:
-        return False
-
-
-_MCID_RULES = {
-    "outcome": (lambda v: v in MCID_OUTCOMES, f"outcome must be one of {', '.join(MCID_OUTCOMES)}"),
-    "measure": (lambda v: v in MCID_MEASURES, f"measure must be one of {', '.join(MCID_MEASURES)}"),
-    "mcid": (_finite_positive, "mcid must be a finite number > 0 (the direction column gives the sign)"),
-    "unit": (bool, "unit must not be empty"),
-    "direction": (lambda v: v in ("higher_is_better", "lower_is_better"),
-                  "direction must be higher_is_better or lower_is_better"),
-    "definition": (bool, "definition must not be empty"),
-    "citation": (bool, "citation must not be empty"),
-    "source_url": (lambda v: v.startswith(("http://", "https://")), "source_url must be an http(s) URL"),
-    "locator": (bool, "locator must not be empty (e.g. 'Abstract', 'Table 2')"),
-    "as_printed": (bool, "as_printed must quote the printed text the number was read in"),
-}  # fmt: skip
-
-
-def load_mcid(path: str | Path | None = None) -> pd.DataFrame:
-    """Read and validate the table of minimal clinically important differences (default ``data/mcid.csv``).
-
-    Columns: outcome, measure, mcid (a positive magnitude; ``direction`` says which side is better), unit,
-    direction, definition, citation, source_url, locator, as_printed. Several rows per outcome are candidate
-    MCIDs from different sources. A broken file raises :class:`DataError` naming the file, CSV line, column,
-    value and the rule.
-    """
-    path = Path(path) if path is not None else MCID_PATH
-    if not path.is_file():
-        raise DataError(f"{path}: file not found")
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.reader(fh)
-        header = next(reader, [])
-        if tuple(h.strip() for h in header) != MCID_COLUMNS:
-            raise DataError(f"{path} line 1: header {header!r}; expected exactly {', '.join(MCID_COLUMNS)}")
-        records = []
-        for record in reader:
-            line = reader.line_num
-            if len(record) != len(MCID_COLUMNS):
-                raise DataError(f"{path} line {line}: {len(record)} fields; expected {len(MCID_COLUMNS)}")
-            values = dict(zip(MCID_COLUMNS, (v.strip() for v in record), strict=True))
-            for column, (ok, rule) in _MCID_RULES.items():
-                if not ok(values[column]):
-                    raise DataError(f"{path} line {line}, column {column}: {values[column]!r} breaks the rule: {rule}")
-            records.append(values)
-    out = pd.DataFrame.from_records(records, columns=list(MCID_COLUMNS))
-    out["mcid"] = out["mcid"].astype(float)
-    return out
 
 
 def absolute_mcid(relative_slowing: float, control_change: float) -> float:
